@@ -1,0 +1,72 @@
+package io.torgate.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class CongestionControlTest {
+    private static final int MSS = 1000;
+
+    @Test
+    void slowStartGrowsOneMssPerAck() {
+        CongestionControl cc = new CongestionControl(MSS, 10);
+        assertEquals(10 * MSS, cc.cwnd());
+        cc.onAck(MSS, 10 * MSS);
+        assertEquals(11 * MSS, cc.cwnd());
+        cc.onAck(5 * MSS, 11 * MSS);
+        assertEquals(12 * MSS, cc.cwnd(), "at most one SMSS per ACK (RFC 5681 eq. 2)");
+        cc.onAck(MSS, MSS);
+        assertEquals(12 * MSS, cc.cwnd(), "application-limited: no growth");
+    }
+
+    @Test
+    void fastRetransmitAndNewRenoRecovery() {
+        CongestionControl cc = new CongestionControl(MSS, 10);
+        assertFalse(cc.onDupAck(50_000, 10 * MSS));
+        assertFalse(cc.onDupAck(50_000, 10 * MSS));
+        assertTrue(cc.onDupAck(50_000, 10 * MSS));
+        assertTrue(cc.inRecovery());
+        assertEquals(50_000, cc.recover());
+        assertEquals(5 * MSS, cc.ssthresh());
+        assertEquals(8 * MSS, cc.cwnd());
+        assertFalse(cc.onDupAck(50_000, 10 * MSS));
+        assertEquals(9 * MSS, cc.cwnd(), "inflation");
+        cc.onPartialAck(3 * MSS);
+        assertEquals(7 * MSS, cc.cwnd(), "deflate by acked, add back one SMSS");
+        cc.onFullAck(49_999);
+        assertTrue(cc.inRecovery(), "ack below recover does not end recovery");
+        cc.onFullAck(50_000);
+        assertFalse(cc.inRecovery());
+        assertEquals(5 * MSS, cc.cwnd());
+        assertEquals(0, cc.dupAcks());
+    }
+
+    @Test
+    void congestionAvoidanceGrowsOneMssPerWindow() {
+        CongestionControl cc = new CongestionControl(MSS, 4);
+        cc.onRetransmitTimeout(8 * MSS);
+        assertEquals(MSS, cc.cwnd());
+        assertEquals(4 * MSS, cc.ssthresh());
+        for (int i = 0; i < 3; i++) {
+            cc.onAck(MSS, cc.cwnd());
+        }
+        assertEquals(4 * MSS, cc.cwnd());
+        cc.onAck(2 * MSS, 4 * MSS);
+        cc.onAck(2 * MSS, 4 * MSS);
+        assertEquals(5 * MSS, cc.cwnd(), "one SMSS per cwnd of acked bytes");
+    }
+
+    @Test
+    void timeoutAbandonsRecovery() {
+        CongestionControl cc = new CongestionControl(MSS, 10);
+        for (int i = 0; i < 3; i++) {
+            cc.onDupAck(0, 3 * MSS);
+        }
+        assertEquals(2 * MSS, cc.ssthresh(), "ssthresh floor is 2 * SMSS");
+        cc.onRetransmitTimeout(3 * MSS);
+        assertFalse(cc.inRecovery());
+        assertEquals(MSS, cc.cwnd());
+    }
+}
