@@ -1,0 +1,335 @@
+package io.torgate.tor;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One SOCKS5 exchange with tor as a non-blocking state machine over a caller-provided {@link SocketChannel}
+ * (TCP, or AF_UNIX via {@link UnixDomainSocketAddress}): greeting → username/password (RFC 1929) carrying the
+ * stream's {@link IsolationKey} → CONNECT / RESOLVE / RESOLVE_PTR → reply.
+ *
+ * <p>Driving it: call one of the {@code start…} methods, then {@link #advance()} whenever the channel is ready
+ * (and once right after starting). {@code advance()} does all I/O it can without blocking and returns the
+ * {@link SelectionKey} interest the exchange waits for ({@code OP_CONNECT}, {@code OP_READ} or {@code OP_WRITE}),
+ * or 0 when it has finished; then {@link #status()}, {@link #reply()}, {@link #failure()} and
+ * {@link #clientAction()} tell the outcome. It never throws: I/O errors become {@link Failure#IO_ERROR}.
+ *
+ * <p>Reads never go past the end of the SOCKS reply, so after {@link Status#SUCCEEDED} every byte still in the
+ * channel is stream data. Timeouts are the caller's (it owns the clock). The channel stays owned by the caller:
+ * this class never closes it; close it after a failure.
+ *
+ * <p>Allocation: buffers are allocated once per instance; an instance is reusable ({@code start…} resets it) and
+ * an exchange allocates nothing. Not thread-safe: owned by the one thread that drives it (a gateway shard worker).
+ */
+public final class Socks5Client {
+    /** Where the exchange is. */
+    public enum Status { IDLE, IN_PROGRESS, SUCCEEDED, FAILED }
+
+    /** Why an exchange failed. */
+    public enum Failure {
+        NONE,
+        /** Tor answered the request with a non-zero REP: see {@link #reply()}. */
+        REPLY,
+        /** The server accepted none of our methods (0xFF) or picked one we did not offer. */
+        METHOD_REJECTED,
+        /** RFC 1929 status non-zero. */
+        AUTH_REJECTED,
+        /** The server's bytes are not SOCKS5 (bad version, bad ATYP). */
+        PROTOCOL_ERROR,
+        /** The request could not be encoded (host name empty, too long or not printable ASCII). */
+        BAD_REQUEST,
+        /** The server closed the connection before the reply. */
+        CLOSED,
+        /** Connecting or reading/writing failed (tor not running, socket missing, reset). */
+        IO_ERROR
+    }
+
+    private enum Step { CONNECTING, SEND_GREETING, READ_METHOD, SEND_AUTH, READ_AUTH, SEND_REQUEST, READ_REPLY, DONE }
+
+    private static final int FILL_EOF = -1;
+    private static final int FILL_MORE = 0;
+    private static final int FILL_DONE = 1;
+
+    // Largest message: RFC 1929 auth with 255-byte username and password = 513 bytes.
+    private final ByteBuffer out = ByteBuffer.allocateDirect(520);
+    // Largest reply: ATYP 3 with a 255-byte name = 262 bytes.
+    private final ByteBuffer in = ByteBuffer.allocateDirect(270);
+    private final Socks5Reply reply = new Socks5Reply();
+
+    private SocketChannel channel;
+    private Step step = Step.DONE;
+    private Status status = Status.IDLE;
+    private Failure failure = Failure.NONE;
+    private int command;
+    private CharSequence host;
+    private int ipv4;
+    private int port;
+    private IsolationKey key;
+    private byte[] rawUser;
+    private byte[] rawPassword;
+    private int filled;
+    private IOException lastError;
+
+    /** Opens a non-blocking channel to {@code address} (TCP or Unix) and starts connecting it. */
+    public static SocketChannel open(SocketAddress address) throws IOException {
+        SocketChannel ch = address instanceof UnixDomainSocketAddress
+                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        try {
+            ch.configureBlocking(false);
+            ch.connect(address);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** CONNECT to an IPv4 address; {@code key} null sends no credentials (method 0). */
+    public void startConnect(SocketChannel ch, int address, int destPort, IsolationKey isolation) {
+        begin(ch, Socks5Codec.CMD_CONNECT, null, address, destPort, isolation);
+    }
+
+    /** CONNECT to a host name, resolved by the exit (never here). */
+    public void startConnect(SocketChannel ch, CharSequence hostName, int destPort, IsolationKey isolation) {
+        begin(ch, Socks5Codec.CMD_CONNECT, hostName, 0, destPort, isolation);
+    }
+
+    /** Tor RESOLVE: the answer is the reply's bound address. */
+    public void startResolve(SocketChannel ch, CharSequence hostName, IsolationKey isolation) {
+        begin(ch, Socks5Codec.CMD_RESOLVE, hostName, 0, 0, isolation);
+    }
+
+    /** Tor RESOLVE_PTR: the answer is the reply's bound domain name. */
+    public void startResolvePtr(SocketChannel ch, int address, IsolationKey isolation) {
+        begin(ch, Socks5Codec.CMD_RESOLVE_PTR, null, address, 0, isolation);
+    }
+
+    /**
+     * Uses raw RFC 1929 credentials instead of an isolation key for the next exchange (tests and tools);
+     * call after {@code start…} and before the first {@link #advance()}.
+     */
+    public void useRawCredentials(byte[] username, byte[] password) {
+        this.rawUser = username;
+        this.rawPassword = password;
+    }
+
+    private void begin(SocketChannel ch, int cmd, CharSequence hostName, int address, int destPort,
+                       IsolationKey isolation) {
+        channel = ch;
+        command = cmd;
+        host = hostName;
+        ipv4 = address;
+        port = destPort;
+        key = isolation;
+        rawUser = null;
+        rawPassword = null;
+        failure = Failure.NONE;
+        lastError = null;
+        reply.clear();
+        status = Status.IN_PROGRESS;
+        step = Step.CONNECTING;
+    }
+
+    /**
+     * Does all the I/O possible now. Returns the interest ops to wait for, or 0 when the exchange is over.
+     */
+    public int advance() {
+        try {
+            while (true) {
+                switch (step) {
+                    case CONNECTING -> {
+                        if (channel.isConnectionPending() && !channel.finishConnect()) {
+                            return SelectionKey.OP_CONNECT;
+                        }
+                        prepareGreeting();
+                    }
+                    case SEND_GREETING, SEND_AUTH, SEND_REQUEST -> {
+                        channel.write(out);
+                        if (out.hasRemaining()) {
+                            return SelectionKey.OP_WRITE;
+                        }
+                        afterSend();
+                    }
+                    case READ_METHOD, READ_AUTH, READ_REPLY -> {
+                        int r = readStep();
+                        if (r != 0) {
+                            return r;
+                        }
+                    }
+                    default -> {
+                        return 0;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            lastError = e instanceof IOException io ? io : new IOException(e);
+            return fail(Failure.IO_ERROR);
+        }
+    }
+
+    private void prepareGreeting() {
+        out.clear();
+        Socks5Codec.putGreeting(out, hasCredentials() ? Socks5Codec.METHOD_USERNAME_PASSWORD
+                : Socks5Codec.METHOD_NO_AUTH);
+        out.flip();
+        step = Step.SEND_GREETING;
+    }
+
+    private boolean hasCredentials() {
+        return key != null || rawUser != null;
+    }
+
+    private void afterSend() {
+        filled = 0;
+        step = switch (step) {
+            case SEND_GREETING -> Step.READ_METHOD;
+            case SEND_AUTH -> Step.READ_AUTH;
+            default -> Step.READ_REPLY;
+        };
+    }
+
+    /** One read step; returns interest ops to wait for, 0 to continue the loop (also after finishing). */
+    private int readStep() throws IOException {
+        if (step == Step.READ_REPLY) {
+            return readReply();
+        }
+        int f = fill(2);
+        if (f != FILL_DONE) {
+            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+        }
+        if (step == Step.READ_METHOD) {
+            int method = hasCredentials() ? Socks5Codec.METHOD_USERNAME_PASSWORD : Socks5Codec.METHOD_NO_AUTH;
+            int r = Socks5Codec.parseMethodSelection(in, method);
+            if (r < 0) {
+                return fail(r == Socks5Codec.ERR_BAD_VERSION ? Failure.PROTOCOL_ERROR : Failure.METHOD_REJECTED);
+            }
+            return hasCredentials() ? prepareAuth() : prepareRequest();
+        }
+        int r = Socks5Codec.parseAuthReply(in);
+        if (r < 0) {
+            return fail(r == Socks5Codec.ERR_AUTH_REJECTED ? Failure.AUTH_REJECTED : Failure.PROTOCOL_ERROR);
+        }
+        return prepareRequest();
+    }
+
+    private int readReply() throws IOException {
+        int f = fill(Socks5Codec.REPLY_HEADER);
+        if (f != FILL_DONE) {
+            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+        }
+        int len = Socks5Codec.replyLength(in);
+        if (len < 0) {
+            return fail(Failure.PROTOCOL_ERROR);
+        }
+        f = fill(len);
+        if (f != FILL_DONE) {
+            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+        }
+        Socks5Codec.parseReply(in, reply);
+        if (reply.code() != 0) {
+            return fail(Failure.REPLY);
+        }
+        status = Status.SUCCEEDED;
+        step = Step.DONE;
+        return 0;
+    }
+
+    private int prepareAuth() {
+        out.clear();
+        int r = key != null ? Socks5Codec.putAuth(out, key) : Socks5Codec.putAuth(out, rawUser, rawPassword);
+        if (r < 0) {
+            return fail(Failure.BAD_REQUEST);
+        }
+        out.flip();
+        step = Step.SEND_AUTH;
+        return 0;
+    }
+
+    private int prepareRequest() {
+        out.clear();
+        int r = switch (command) {
+            case Socks5Codec.CMD_RESOLVE -> Socks5Codec.putResolve(out, host);
+            case Socks5Codec.CMD_RESOLVE_PTR -> Socks5Codec.putResolvePtr(out, ipv4);
+            default -> host != null ? Socks5Codec.putConnectHost(out, host, port)
+                    : Socks5Codec.putConnectIpv4(out, ipv4, port);
+        };
+        if (r < 0) {
+            return fail(Failure.BAD_REQUEST);
+        }
+        out.flip();
+        step = Step.SEND_REQUEST;
+        return 0;
+    }
+
+    /**
+     * Reads until {@code in[0, total)} is filled. On {@link #FILL_DONE} the buffer's position is 0 and its limit
+     * {@code total}, ready to parse; reads are bounded by {@code total} so no stream data is ever consumed.
+     */
+    private int fill(int total) throws IOException {
+        in.limit(total).position(filled);
+        while (filled < total) {
+            int n = channel.read(in);
+            if (n < 0) {
+                return FILL_EOF;
+            }
+            if (n == 0) {
+                return FILL_MORE;
+            }
+            filled += n;
+        }
+        in.position(0);
+        return FILL_DONE;
+    }
+
+    /** Ends the exchange with a failure; returns 0 so the advance loop stops (step is DONE). */
+    private int fail(Failure why) {
+        failure = why;
+        status = Status.FAILED;
+        step = Step.DONE;
+        return 0;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    /** True once the exchange has ended, either way. */
+    public boolean isDone() {
+        return status == Status.SUCCEEDED || status == Status.FAILED;
+    }
+
+    public Failure failure() {
+        return failure;
+    }
+
+    /** The parsed reply (valid when {@link #failure()} is NONE or REPLY); reused by the next exchange. */
+    public Socks5Reply reply() {
+        return reply;
+    }
+
+    /** The I/O error behind {@link Failure#IO_ERROR}, or null. */
+    public IOException lastError() {
+        return lastError;
+    }
+
+    /**
+     * What to do toward the client: for a finished exchange, the reply's documented action ({@link SocksReply}),
+     * for CONNECT its TCP action and for RESOLVE/RESOLVE_PTR its DNS action; every other failure (tor down,
+     * protocol error) gives {@link ClientAction#RST} or {@link ClientAction#DNS_SERVFAIL}.
+     */
+    public ClientAction clientAction() {
+        boolean dns = command != Socks5Codec.CMD_CONNECT;
+        if (status == Status.SUCCEEDED) {
+            return ClientAction.PROCEED;
+        }
+        if (failure == Failure.REPLY) {
+            return dns ? reply.reply().dnsAction() : reply.reply().tcpAction();
+        }
+        return dns ? ClientAction.DNS_SERVFAIL : ClientAction.RST;
+    }
+}
