@@ -1,0 +1,77 @@
+package io.torgate.tun;
+
+import java.io.IOException;
+
+/**
+ * An open Linux TUN device (IFF_TUN, IFF_NO_PI, non-blocking): raw IP packets in and out, in batches of fixed
+ * slots of a {@link PacketBatch}.
+ *
+ * <p>Thread-safety: one reader thread ({@link #read} and {@link #await}) and any number of writer threads may use
+ * a device at once; each {@link #write} call is independent (the kernel serialises writes on the fd).
+ * {@link #close()} may be called from any thread, at any time, more than once: it wakes a thread blocked in
+ * {@link #await}, and the file descriptor is released only after every call in progress has returned, so a
+ * racing call can never touch a re-used fd.
+ *
+ * <p>Ownership: the device owns its fd; the caller owns the batches and may reuse them after each call returns.
+ */
+public interface TunDevice extends AutoCloseable {
+
+  /**
+   * Opens a device with the JNI batch shim, or, when the native library cannot be loaded, with the pure-JNA
+   * implementation (logging once why). Creates the interface if it does not exist, then sets the MTU, the IPv4
+   * address (if {@link TunConfig#prefixLength()} &gt; 0) and brings the link up, in the network namespace of
+   * the calling thread.
+   *
+   * @throws TunException with the device name and the errno text when the kernel refuses
+   */
+  static TunDevice open(TunConfig config) throws IOException {
+    return Tuns.open(config, NativeLoader.failure());
+  }
+
+  /** The interface name (the kernel's choice when the configured name was empty). */
+  String name();
+
+  /** The MTU set at open. */
+  int mtu();
+
+  /** Bytes of the virtio-net header before each packet: 0 unless opened with {@link TunConfig#vnetHeader()}. */
+  int vnetHeaderLength();
+
+  /** True for the JNI batch implementation, false for the pure-JNA fallback. */
+  boolean isNative();
+
+  /**
+   * Reads pending packets without blocking into slots {@code firstSlot ..} of {@code batch} and sets their
+   * lengths. The slot size must hold {@code mtu() + vnetHeaderLength()} bytes.
+   *
+   * @return how many packets were read, 0 when none is pending
+   * @throws IllegalArgumentException for slots outside the batch or slots smaller than a packet can be
+   * @throws java.nio.channels.ClosedChannelException after {@link #close()}
+   * @throws TunException when the kernel reports an error
+   */
+  int read(PacketBatch batch, int firstSlot, int maxCount) throws IOException;
+
+  /**
+   * Writes the packets in slots {@code firstSlot .. firstSlot + count - 1} (each {@code batch.length(i)} bytes).
+   * Every length is checked first: a packet longer than {@code mtu() + vnetHeaderLength()} or its slot, or
+   * empty, is rejected before anything is written.
+   *
+   * @return how many packets were written: fewer than {@code count} when the kernel queue is full
+   * @throws IllegalArgumentException for a bad slot range or a bad length
+   * @throws java.nio.channels.ClosedChannelException after {@link #close()}
+   * @throws TunException when the kernel refuses the first packet
+   */
+  int write(PacketBatch batch, int firstSlot, int count) throws IOException;
+
+  /**
+   * Blocks until a packet is pending, the timeout passes, or the device is closed.
+   *
+   * @param timeoutMillis maximum wait; negative waits until readable or closed
+   * @return true when readable; false on timeout or once the device is closed
+   */
+  boolean await(int timeoutMillis) throws IOException;
+
+  /** Closes the device (idempotent); wakes a thread blocked in {@link #await}. Never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,158 @@
+package io.torgate.tun;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.jna.Native;
+import io.torgate.tun.testing.TestPackets;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Life cycle, bad input and error reporting of one implementation, on top of the traffic tests it inherits.
+ * Subclasses pick the implementation; every test here runs for both JNI and JNA.
+ */
+abstract class TunDeviceContract extends TunTrafficContract {
+
+  /** Whether the implementation under test is the JNI one. */
+  abstract boolean isNativeImplementation();
+
+  @Test
+  void reportsItsNameMtuAndImplementation() throws Exception {
+    try (TunDevice tun = openInNs(config("tgn0").build())) {
+      assertEquals("tgn0", tun.name());
+      assertEquals(MTU, tun.mtu());
+      assertEquals(0, tun.vnetHeaderLength());
+      assertEquals(isNativeImplementation(), tun.isNative());
+      String link = ns.sh("ip -o link show tgn0; ip -o -4 addr show tgn0");
+      assertTrue(link.contains("mtu 1400") && link.contains("UP"), link);
+      assertTrue(link.contains("inet 10.77.0.1/24"), link);
+    }
+    assertEquals("", ns.sh("ip -o link show | grep tgn0 || true"), "a closed device disappears");
+  }
+
+  @Test
+  void emptyNameLetsTheKernelChoose() throws Exception {
+    try (TunDevice tun = openInNs(TunConfig.builder("").build())) {
+      assertTrue(tun.name().startsWith("tun"), tun.name());
+    }
+  }
+
+  @Test
+  void multiQueueDevicesShareOneInterface() throws Exception {
+    try (TunDevice a = openInNs(config("tgm0").multiQueue(true).build());
+         TunDevice b = openInNs(TunConfig.builder("tgm0").mtu(MTU).multiQueue(true).build())) {
+      assertEquals(a.name(), b.name());
+    }
+  }
+
+  @Test
+  void idleReadReturnsZeroWithoutBlocking() throws Exception {
+    try (TunDevice tun = openInNs(config("tgi0").build())) {
+      PacketBatch batch = new PacketBatch(8, SLOT);
+      long t0 = System.nanoTime();
+      assertEquals(0, tun.read(batch, 0, 8));
+      assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(500), "read did not block");
+      t0 = System.nanoTime();
+      assertFalse(tun.await(100), "nothing to read");
+      long waited = System.nanoTime() - t0;
+      assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(90), "await honoured its timeout: " + waited);
+      assertEquals(0, tun.read(batch, 0, 8));
+    }
+  }
+
+  @Test
+  void closeWakesAThreadBlockedInAwait() throws Exception {
+    TunDevice tun = openInNs(config("tgc0").build());
+    CompletableFuture<Boolean> waiter = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        waiter.complete(tun.await(30_000));
+      } catch (Throwable e) {
+        waiter.completeExceptionally(e);
+      }
+    });
+    t.start();
+    Thread.sleep(200);
+    assertFalse(waiter.isDone(), "still waiting before close");
+    long t0 = System.nanoTime();
+    tun.close();
+    assertFalse(waiter.get(2, TimeUnit.SECONDS), "await reports closed, not readable");
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+    t.join(2000);
+    tun.close(); // idempotent
+    assertFalse(tun.await(10));
+    PacketBatch batch = new PacketBatch(1, SLOT);
+    assertThrows(ClosedChannelException.class, () -> tun.read(batch, 0, 1));
+    batch.setLength(0, 40);
+    assertThrows(ClosedChannelException.class, () -> tun.write(batch, 0, 1));
+  }
+
+  @Test
+  void invalidNamesRaiseExceptionsNamingDeviceAndErrno() {
+    TunException bad = assertThrows(TunException.class, () -> openInNs(TunConfig.builder("bad/name").build()));
+    assertEquals(22, bad.errno());
+    assertTrue(bad.getMessage().contains("bad/name") && bad.getMessage().contains("Invalid argument"),
+        bad.getMessage());
+    TunException tooLong = assertThrows(TunException.class,
+        () -> openInNs(TunConfig.builder("abcdefghijklmnop").build()));
+    assertTrue(tooLong.getMessage().contains("abcdefghijklmnop")
+        && tooLong.getMessage().contains("File name too long"), tooLong.getMessage());
+  }
+
+  @Test
+  void secondOpenOfABusyDeviceFails() throws Exception {
+    try (TunDevice tun = openInNs(config("tgb0").build())) {
+      TunException busy = assertThrows(TunException.class, () -> openInNs(TunConfig.builder("tgb0").build()));
+      assertEquals(16, busy.errno());
+      assertTrue(busy.getMessage().contains("tgb0") && busy.getMessage().contains("Device or resource busy"),
+          busy.getMessage());
+    }
+  }
+
+  /** A child JVM stripped of every capability (setpriv) inside the namespace must get EPERM, named. */
+  @Test
+  void openingWithoutPermissionNamesDeviceAndErrno() throws Exception {
+    String classpath = String.join(":", List.of(codeSource(NativeLoader.class), codeSource(OpenProbe.class),
+        codeSource(Native.class)));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = ns.exec("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", java, "-cp", classpath,
+        OpenProbe.class.getName(), isNativeImplementation() ? "jni" : "jna", "tgperm0");
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "probe finished");
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(3, p.exitValue(), out);
+    assertTrue(out.contains("errno=1 ") && out.contains("tgperm0") && out.contains("Operation not permitted"), out);
+  }
+
+  @Test
+  void overlongWritesAreRejectedBeforeReachingTheKernel() throws Exception {
+    try (TunDevice tun = openInNs(config("tgo0").build())) {
+      PacketBatch batch = new PacketBatch(2, SLOT);
+      int ok = TestPackets.udp(batch.buffer(), 0, TunConfig.parseIpv4(PEER), 1, TunConfig.parseIpv4(TUN_ADDR), 9,
+          new byte[10]);
+      batch.setLength(0, ok);
+      batch.setLength(1, MTU + 1);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tun.write(batch, 0, 2));
+      assertTrue(e.getMessage().contains("tgo0") && e.getMessage().contains("1401"), e.getMessage());
+      batch.setLength(1, 0);
+      assertThrows(IllegalArgumentException.class, () -> tun.write(batch, 1, 1), "empty packet");
+      assertThrows(IllegalArgumentException.class, () -> batch.setLength(1, SLOT + 1), "longer than the slot");
+      assertThrows(IllegalArgumentException.class, () -> tun.write(batch, 1, 2), "slot range");
+      assertThrows(IllegalArgumentException.class, () -> tun.read(new PacketBatch(4, MTU - 1), 0, 4),
+          "slots too small to read into");
+      assertEquals(1, tun.write(batch, 0, 1), "the device still works");
+    }
+  }
+
+  private static String codeSource(Class<?> c) throws Exception {
+    return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+  }
+}
