@@ -249,7 +249,11 @@ EOF
 }
 
 client_ctl() { "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$RUN/client.control" --cookie "$ST/client/data/control_auth_cookie" "$@"; }
-client_bootstrapped() { client_ctl cmd "GETINFO status/bootstrap-phase" 2>/dev/null | grep -q 'PROGRESS=100'; }
+client_bootstrapped() {
+  local out
+  out=$(client_ctl cmd "GETINFO status/bootstrap-phase" 2>/dev/null) || return 1
+  [[ $out == *PROGRESS=100* ]]
+}
 client_has_exit() { client_ctl exits >/dev/null 2>&1; }
 client_fetch() {
   local got
@@ -279,7 +283,7 @@ cmd_down() {
   ip route del "$SVC_NET" dev "$ROOT_IF" 2>/dev/null || true
   tg_veth_delete "$ROOT_IF"
   tg_netns_delete "$NS"
-  rm -rf "$RUN"
+  rm -rf "$RUN"; rmdir /run/torgate-lab 2>/dev/null || true
 }
 
 cmd_up() {

@@ -56,11 +56,11 @@ tg_netns_delete() {
 # tg_pid_alive PIDFILE MARKER: true when the pid in PIDFILE runs and its command line contains MARKER
 # (guards against a recycled pid after a crash).
 tg_pid_alive() {
-  local pf=$1 marker=$2 pid
+  local pf=$1 marker=$2 pid cmd
   [ -s "$pf" ] || return 1
   pid=$(cat "$pf")
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker"
+  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [ -n "$cmd" ] && [[ $cmd == *"$marker"* ]]
 }
 
 # tg_kill_pidfiles MARKER PIDFILE...: ends those processes together (TERM, then KILL whatever still runs after
