@@ -1,0 +1,196 @@
+package io.torgate.gateway.config;
+
+import io.torgate.gateway.classify.DropPolicy;
+import io.torgate.gateway.classify.DropReason;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.tomlj.Toml;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+
+/**
+ * Reads and validates a TOML configuration ({@code src/main/config/torgate.example.toml} documents every key).
+ * All problems are collected and reported together; each names file, line, column and key. Unknown sections and
+ * keys are errors, so a typo never silently falls back to a default. Stateless; any thread.
+ */
+public final class ConfigLoader {
+    private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop");
+
+    private ConfigLoader() {
+    }
+
+    /** Loads a file. */
+    public static GatewayConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+        }
+        return parse(file.getFileName().toString(), text);
+    }
+
+    /** Parses TOML text; {@code fileName} is used in messages only. */
+    public static GatewayConfig parse(String fileName, String text) throws ConfigException {
+        TomlParseResult toml = Toml.parse(text);
+        List<String> errors = new ArrayList<>();
+        for (TomlParseError e : toml.errors()) {
+            errors.add(fileName + ":" + e.position().line() + ":" + e.position().column() + ": syntax: "
+                + e.getMessage());
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        for (String key : toml.keySet()) {
+            if (!SECTIONS.contains(key)) {
+                var at = toml.inputPositionOf(key);
+                errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
+                    + ": unknown section (known: drop, limits, network, pipeline, socks, tun)");
+            }
+        }
+        GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
+        GatewayConfig.Network network = network(new TomlSection(fileName, toml, "network", errors));
+        GatewayConfig.Pipeline pipeline = pipeline(new TomlSection(fileName, toml, "pipeline", errors));
+        GatewayConfig.Socks socks = socks(new TomlSection(fileName, toml, "socks", errors));
+        GatewayConfig.Limits limits = limits(new TomlSection(fileName, toml, "limits", errors));
+        DropPolicy drops = drops(new TomlSection(fileName, toml, "drop", errors));
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return new GatewayConfig(tun, network, pipeline, socks, limits, drops);
+    }
+
+    private static GatewayConfig.Tun tun(TomlSection s) {
+        String name = s.string("name", "tun0");
+        if (name.isEmpty() || name.length() > 15 || name.contains("/") || name.contains(" ")) {
+            s.error("name", "must be 1..15 characters without '/' or spaces (Linux IFNAMSIZ)");
+        }
+        int mtu = (int) s.integer("mtu", 1500, 576, 65535);
+        Cidr address = s.parsed("address", Cidr.parse("10.139.1.254/32"), Cidr::parse);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Tun(name, mtu, address);
+    }
+
+    private static GatewayConfig.Network network(TomlSection s) {
+        List<Cidr> ranges = s.list("client_ranges", List.of(), Cidr::parse);
+        if (ranges.isEmpty()) {
+            s.error("client_ranges", "needs at least one client range, e.g. [\"10.137.0.0/16\"]");
+        }
+        for (int i = 0; i < ranges.size(); i++) {
+            for (int j = i + 1; j < ranges.size(); j++) {
+                if (ranges.get(i).overlaps(ranges.get(j))) {
+                    s.error("client_ranges", ranges.get(i) + " overlaps " + ranges.get(j));
+                }
+            }
+        }
+        List<Integer> gateway = s.list("gateway_addresses", List.of(), Cidr::parseAddress);
+        List<Integer> served = s.intList("served_tcp_ports", List.of(), 1, 65535);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Network(ranges, gateway, served);
+    }
+
+    private static GatewayConfig.Pipeline pipeline(TomlSection s) {
+        int workers = (int) s.integer("workers", 1, 1, 64);
+        int ring = (int) s.integer("ring_size", 1024, 16, 1 << 16);
+        if (Integer.bitCount(ring) != 1) {
+            s.error("ring_size", "must be a power of two (got " + ring + ")");
+            ring = 1024;
+        }
+        int batch = (int) s.integer("read_batch", 64, 1, 1024);
+        if (batch > ring / 2) {
+            s.error("read_batch", "must be at most half the ring (" + ring / 2 + ")");
+        }
+        IdleKind idle = s.parsed("idle", IdleKind.BLOCK, v -> {
+            try {
+                return IdleKind.valueOf(v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be block, backoff or spin (got '" + v + "')");
+            }
+        });
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Pipeline(workers, ring, batch, idle);
+    }
+
+    private static GatewayConfig.Socks socks(TomlSection s) {
+        SocketAddress endpoint = s.parsed("endpoint", null, ConfigLoader::endpoint);
+        if (endpoint == null) {
+            s.error("endpoint", "is required: \"127.0.0.1:9050\" or \"unix:/run/tor/socks\"");
+        }
+        int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Socks(endpoint, timeout);
+    }
+
+    private static GatewayConfig.Limits limits(TomlSection s) {
+        int synClient = (int) s.integer("syns_in_flight_per_client", 64, 1, 1 << 20);
+        int syn = (int) s.integer("syns_in_flight", 1024, 1, 1 << 20);
+        int streamClient = (int) s.integer("streams_per_client", 1024, 1, 1 << 20);
+        int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
+        long buffers = s.integer("buffer_bytes", 256L << 20, 1L << 20, 1L << 40);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Limits(synClient, syn, streamClient, streams, buffers);
+    }
+
+    private static DropPolicy drops(TomlSection s) {
+        Map<DropReason, DropPolicy.Action> actions = new EnumMap<>(DropReason.class);
+        for (String key : s.keys()) {
+            DropReason reason = DropReason.byLabel(key);
+            if (reason == null) {
+                s.error(key, "unknown drop class");
+                continue;
+            }
+            String value = s.string(key, "drop");
+            if ("reject".equals(value) && reason.rejectable()) {
+                actions.put(reason, DropPolicy.Action.REJECT);
+            } else if ("reject".equals(value)) {
+                s.error(key, "can only be \"drop\" (never answered, to avoid replying to hostile traffic)");
+            } else if (!"drop".equals(value)) {
+                s.error(key, "must be \"drop\" or \"reject\" (got '" + value + "')");
+            }
+        }
+        return DropPolicy.of(actions);
+    }
+
+    /** {@code unix:/path} or {@code a.b.c.d:port}; never resolves a name. */
+    static SocketAddress endpoint(String text) {
+        if (text.startsWith("unix:")) {
+            String path = text.substring(5);
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("unix socket path must be absolute (got '" + path + "')");
+            }
+            return UnixDomainSocketAddress.of(path);
+        }
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("must be \"a.b.c.d:port\" or \"unix:/path\" (got '" + text + "')");
+        }
+        int address = Cidr.parseAddress(text.substring(0, colon));
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("port of '" + text + "' is not a number");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port of '" + text + "' is not 1..65535");
+        }
+        try {
+            byte[] raw = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+            return new InetSocketAddress(InetAddress.getByAddress(raw), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.torgate.gateway.config;
+
+import io.torgate.gateway.classify.DropPolicy;
+import java.net.SocketAddress;
+import java.util.List;
+
+/**
+ * The validated configuration of a running gateway. Built by {@link ConfigLoader}; immutable and thread-safe.
+ *
+ * @param tun the TUN device
+ * @param network client ranges (anti-spoofing) and the gateway's own addresses
+ * @param pipeline threads and ring
+ * @param socks the upstream SOCKS5 endpoint (Tor's SocksPort)
+ * @param limits caps on flows and buffers
+ * @param drops per-class drop/reject policy
+ */
+public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
+                            DropPolicy drops) {
+
+    /**
+     * @param name interface name, at most 15 characters
+     * @param mtu link MTU, 576..65535
+     * @param address the TUN's own address and prefix (never a client's next hop: clients route via policy rules)
+     */
+    public record Tun(String name, int mtu, Cidr address) {
+    }
+
+    /**
+     * @param clientRanges sources we accept packets from; anything else is {@code spoofed_source}
+     * @param gatewayAddresses the gateway's own addresses (e.g. Qubes' 10.139.1.1 and .2)
+     * @param servedTcpPorts TCP ports served on the gateway addresses (other than DNS)
+     */
+    public record Network(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts) {
+        public Network {
+            clientRanges = List.copyOf(clientRanges);
+            gatewayAddresses = List.copyOf(gatewayAddresses);
+            servedTcpPorts = List.copyOf(servedTcpPorts);
+        }
+    }
+
+    /**
+     * @param workers shard workers, 1..64
+     * @param ringSize ring slots, a power of two
+     * @param readBatch most packets moved per TUN read call
+     * @param idle how idle workers wait
+     */
+    public record Pipeline(int workers, int ringSize, int readBatch, IdleKind idle) {
+    }
+
+    /**
+     * @param endpoint Tor's SocksPort: a literal IP and port, or a Unix socket
+     * @param connectTimeoutMillis SYN held at most this long waiting for the SOCKS reply, then RST
+     */
+    public record Socks(SocketAddress endpoint, int connectTimeoutMillis) {
+    }
+
+    /**
+     * @param synsInFlightPerClient SYNs of one client waiting for a SOCKS reply
+     * @param synsInFlight all SYNs waiting for a SOCKS reply
+     * @param streamsPerClient open streams of one client
+     * @param streams all open streams
+     * @param bufferBytes global budget of TCP send/receive buffer bytes
+     */
+    public record Limits(int synsInFlightPerClient, int synsInFlight, int streamsPerClient, int streams,
+                         long bufferBytes) {
+    }
+}

@@ -1,0 +1,120 @@
+package io.torgate.gateway.pipeline;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import io.torgate.gateway.classify.DropCounters;
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.tun.PacketBatch;
+import io.torgate.tun.TunDevice;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * The packet path: one reader thread (TUN → ring, classify), N shard workers (ring + selector + timers → TUN).
+ * Built and started once; {@link #close()} stops the reader, then each worker (which ends its flows and closes
+ * its sockets), and joins them. Does not own the TUN: the caller closes it after this.
+ *
+ * <p>Thread-safety: {@link #start()} and {@link #close()} from one controlling thread; counters from any.
+ */
+public final class Pipeline implements AutoCloseable {
+    private static final long JOIN_MILLIS = 5_000;
+
+    private final TunDevice tun;
+    private final RingBuffer<PacketEvent> ring;
+    private final PacketClassifier classifier;
+    private final ShardWorker[] workers;
+    private final TunReader reader;
+    private final List<Thread> threads = new ArrayList<>();
+
+    /**
+     * @param tun the open device
+     * @param pipeline ring and worker settings
+     * @param classifier the drop policy's classifier (used by the reader thread only)
+     * @param handlers makes the handler of shard {@code i}
+     */
+    public Pipeline(TunDevice tun, GatewayConfig.Pipeline pipeline, PacketClassifier classifier,
+                    IntFunction<ShardHandler> handlers) throws IOException {
+        this.tun = tun;
+        this.classifier = classifier;
+        int slotSize = tun.mtu() + tun.vnetHeaderLength();
+        PacketBatch rx = new PacketBatch(pipeline.ringSize(), slotSize);
+        int[] nextSlot = {0};
+        // The wait strategy is never used: workers poll the cursor themselves and sleep in their selectors.
+        this.ring = RingBuffer.createSingleProducer(() -> new PacketEvent(nextSlot[0]++), pipeline.ringSize(),
+            new BlockingWaitStrategy());
+        for (int i = 0; i < pipeline.ringSize(); i++) {
+            if (ring.get(i).slot != i) {
+                throw new IllegalStateException("ring events are not in slot order");
+            }
+        }
+        this.workers = new ShardWorker[pipeline.workers()];
+        for (int i = 0; i < workers.length; i++) {
+            TxQueue tx = new TxQueue(tun, Math.max(16, pipeline.readBatch()), slotSize);
+            workers[i] = new ShardWorker(i, ring, rx.buffer(), handlers.apply(i), tx, pipeline.idle());
+            ring.addGatingSequences(workers[i].sequence());
+        }
+        this.reader = new TunReader(tun, ring, rx, classifier, workers, pipeline.readBatch());
+    }
+
+    /** Starts the worker threads, then the reader. */
+    public void start() {
+        for (int i = 0; i < workers.length; i++) {
+            threads.add(Thread.ofPlatform().name("torgate-shard-" + i).start(workers[i]));
+        }
+        threads.add(Thread.ofPlatform().name("torgate-tun-reader").start(reader));
+    }
+
+    /** Total drops for a reason over the classifier and every worker. */
+    public long drops(DropReason reason) {
+        return DropCounters.sum(allCounters(), reason);
+    }
+
+    /** Every counter set: the classifier's, then each worker's. */
+    public List<DropCounters> allCounters() {
+        List<DropCounters> all = new ArrayList<>();
+        all.add(classifier.counters());
+        for (ShardWorker w : workers) {
+            all.add(w.counters());
+        }
+        return all;
+    }
+
+    /** Packets moved from the TUN into the ring. */
+    public long packetsIn() {
+        return reader.packets();
+    }
+
+    /** Events in the ring not yet consumed by the slowest worker. */
+    public long ringOccupancy() {
+        return ring.getCursor() - ring.getMinimumGatingSequence();
+    }
+
+    /** Number of workers. */
+    public int workers() {
+        return workers.length;
+    }
+
+    /**
+     * Stops the reader, then the workers (each ends its flows: RST/FIN, sockets closed), and waits for them.
+     * Idempotent. The TUN stays open (the caller closes it afterwards) so final RSTs can still be written.
+     */
+    @Override
+    public void close() {
+        reader.stop();
+        for (ShardWorker w : workers) {
+            w.stop();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(JOIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.torgate.gateway.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import io.torgate.gateway.classify.DropCounters;
+import io.torgate.gateway.classify.PacketInfo;
+import io.torgate.gateway.classify.RejectWriter;
+import io.torgate.gateway.config.IdleKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+/**
+ * One shard: an agent thread that services both the ring and its own {@link Selector}. Each turn of
+ * {@link #doWork()} consumes every published event (acting on those of its shard: rejects are answered here,
+ * everything else goes to the {@link ShardHandler}), dispatches ready sockets,
+ * runs due timers, then flushes the transmit batch; at zero work the {@link IdleKind} decides how to wait.
+ *
+ * <p>Why one ring filtered by shard rather than a ring per shard: the reader fills ONE direct buffer from the
+ * TUN with one call per batch, and the events point at its slots, so a packet is never copied; per-shard rings
+ * would need a copy or one TUN read per shard. The price is that every worker skips other shards' events (a
+ * field compare each; see bench/results/gateway.md).
+ *
+ * <p>Idle ({@link IdleKind#BLOCK}): the worker sets {@link #sleeping}, re-checks the ring cursor and blocks in
+ * {@code select(timeout-to-next-timer)}; the reader, after publishing, wakes a sleeping worker that got
+ * packets. Both sides write their volatile flag before reading the other's, so a publish is never missed.
+ *
+ * <p>Ownership: everything the worker touches (handler, flows, selector, transmit batch, counters) is confined
+ * to its thread; {@link #stop()} and {@link #wakeIfSleeping()} are the only methods for other threads.
+ */
+public final class ShardWorker implements Runnable {
+    private static final Logger LOG = System.getLogger(ShardWorker.class.getName());
+    /** Spins before yielding and yields before blocking, in {@link IdleKind#BACKOFF}. */
+    private static final int SPINS = 200;
+    private static final int YIELDS = 20;
+
+    private final int shard;
+    private final RingBuffer<PacketEvent> ring;
+    private final ByteBuffer slots;
+    private final Sequence sequence = new Sequence(RingBuffer.INITIAL_CURSOR_VALUE);
+    private final ShardHandler handler;
+    private final Selector selector;
+    private final TxQueue tx;
+    private final DropCounters counters = new DropCounters();
+    private final RejectWriter rejects = new RejectWriter();
+    private final IdleKind idle;
+    private final Consumer<SelectionKey> dispatch = this::dispatch;
+    private final Consumer<SelectionKey> wakeDispatch = this::dispatchAfterSleep;
+    private volatile boolean running = true;
+    private volatile boolean sleeping;
+    private long next;
+    private long now;
+    private int idleTurns;
+    private long errors;
+
+    ShardWorker(int shard, RingBuffer<PacketEvent> ring, ByteBuffer slots, ShardHandler handler, TxQueue tx,
+                IdleKind idle) throws IOException {
+        this.shard = shard;
+        this.ring = ring;
+        this.slots = slots;
+        this.handler = handler;
+        this.tx = tx;
+        this.idle = idle;
+        this.selector = Selector.open();
+        this.next = sequence.get() + 1;
+    }
+
+    /** The sequence the reader must not overtake (a gating sequence of the ring). */
+    Sequence sequence() {
+        return sequence;
+    }
+
+    /** This worker's drop counters (any thread may read). */
+    public DropCounters counters() {
+        return counters;
+    }
+
+    /** Handler exceptions caught so far (each one is logged and the loop goes on). */
+    public long errors() {
+        return errors;
+    }
+
+    @Override
+    public void run() {
+        handler.start(new WorkerContext(shard, selector, tx, counters));
+        try {
+            while (running) {
+                int work = doWork();
+                if (work == 0) {
+                    idle();
+                } else {
+                    idleTurns = 0;
+                }
+            }
+        } finally {
+            now = System.nanoTime();
+            guarded(() -> handler.shutdown(now));
+            tx.flush();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing selector: {0}", e.toString());
+            }
+        }
+    }
+
+    /** One turn: ring, sockets, timers, flush. Returns the work done. */
+    int doWork() {
+        now = System.nanoTime();
+        int work = drainRing();
+        try {
+            work += selector.selectNow(dispatch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        work += handler.onTick(now);
+        tx.flush();
+        return work;
+    }
+
+    private int drainRing() {
+        long available = ring.getCursor();
+        if (available < next) {
+            return 0;
+        }
+        int mine = 0;
+        for (long seq = next; seq <= available; seq++) {
+            PacketEvent event = ring.get(seq);
+            if (event.shard == shard) {
+                mine++;
+                if (event.verdict == PacketInfo.REJECT) {
+                    int off = tx.claim();
+                    tx.commit(rejects.reject(slots, event, tx.buffer(), off));
+                    continue;
+                }
+                try {
+                    handler.onPacket(event, slots, now);
+                } catch (RuntimeException e) {
+                    error(e);
+                }
+            }
+        }
+        next = available + 1;
+        // Release the slots only now: the handler may have read them until its last call returned.
+        sequence.set(available);
+        return Math.max(mine, 1);
+    }
+
+    private void dispatch(SelectionKey key) {
+        try {
+            ((WorkerContext.Ready) key.attachment()).ready(key, now);
+        } catch (RuntimeException e) {
+            error(e);
+        }
+    }
+
+    private void dispatchAfterSleep(SelectionKey key) {
+        now = System.nanoTime();
+        dispatch(key);
+    }
+
+    private void idle() {
+        switch (idle) {
+            case SPIN -> Thread.onSpinWait();
+            case BACKOFF -> {
+                idleTurns++;
+                if (idleTurns < SPINS) {
+                    Thread.onSpinWait();
+                } else if (idleTurns < SPINS + YIELDS) {
+                    Thread.yield();
+                } else {
+                    block();
+                }
+            }
+            default -> block();
+        }
+    }
+
+    private void block() {
+        sleeping = true;
+        try {
+            if (ring.getCursor() >= next || !running) {
+                return;
+            }
+            long deadline = handler.nextDeadline(now);
+            long waitMillis = deadline == Long.MAX_VALUE ? 0 : Math.max(1, (deadline - now + 999_999) / 1_000_000);
+            selector.select(wakeDispatch, waitMillis);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            sleeping = false;
+        }
+    }
+
+    /** Reader side: wakes this worker if it is blocked in its selector. Cheap when it is not. */
+    void wakeIfSleeping() {
+        if (sleeping) {
+            selector.wakeup();
+        }
+    }
+
+    /** Asks the loop to end; it then shuts its flows down and closes its selector. Any thread. */
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            error(e);
+        }
+    }
+
+    private void error(RuntimeException e) {
+        errors++;
+        LOG.log(Level.WARNING, "shard " + shard + ": handler failed (flow logic bug; the loop goes on)", e);
+    }
+}

@@ -1,0 +1,131 @@
+package io.torgate.gateway.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.classify.PacketInfo;
+import io.torgate.tun.PacketBatch;
+import io.torgate.tun.TunDevice;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The only producer of the ring: moves packets from the TUN into the slots of the ring's events, classifies them
+ * and publishes them in batches.
+ *
+ * <p>Per batch: check the ring has room for {@code readBatch} events (the reader is the single producer, so room
+ * now means room when it claims), read straight into the slots of the next sequences with one
+ * {@link TunDevice#read} call (two when the run wraps past the ring's end), claim exactly as many sequences as
+ * packets arrived, classify each into its event, publish the range, and wake the sleeping workers that got
+ * packets. Claiming after the read (instead of before) means a short read never publishes empty events. When
+ * the TUN is empty the thread blocks in {@link TunDevice#await}; when the ring is full it parks briefly, and the
+ * kernel's TUN queue absorbs (and beyond that drops) the excess: backpressure never grows memory.
+ *
+ * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
+ */
+final class TunReader implements Runnable {
+    private static final Logger LOG = System.getLogger(TunReader.class.getName());
+    /** Re-check the stop flag this often while the TUN is idle. */
+    private static final int AWAIT_MILLIS = 500;
+    private static final long FULL_RING_PARK_NANOS = 20_000;
+
+    private final TunDevice tun;
+    private final RingBuffer<PacketEvent> ring;
+    private final PacketBatch batch;
+    private final PacketClassifier classifier;
+    private final ShardWorker[] workers;
+    private final int readBatch;
+    private final int mask;
+    private volatile boolean running = true;
+    private long nextSequence;
+    private long packets;
+    private long batches;
+
+    TunReader(TunDevice tun, RingBuffer<PacketEvent> ring, PacketBatch batch, PacketClassifier classifier,
+              ShardWorker[] workers, int readBatch) {
+        this.tun = tun;
+        this.ring = ring;
+        this.batch = batch;
+        this.classifier = classifier;
+        this.workers = workers;
+        this.readBatch = readBatch;
+        this.mask = ring.getBufferSize() - 1;
+        this.nextSequence = ring.getCursor() + 1;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                if (moveBatch() == 0 && running) {
+                    tun.await(AWAIT_MILLIS);
+                }
+            }
+        } catch (IOException e) {
+            if (running) {
+                LOG.log(Level.ERROR, "TUN read failed; the reader stops", e);
+            }
+        }
+    }
+
+    /**
+     * Moves one batch from the TUN into the ring.
+     *
+     * @return packets moved (0 when the TUN had none, or the ring was full)
+     */
+    int moveBatch() throws IOException {
+        if (!ring.hasAvailableCapacity(readBatch)) {
+            LockSupport.parkNanos(FULL_RING_PARK_NANOS);
+            return ring.hasAvailableCapacity(readBatch) ? -1 : 0;
+        }
+        int first = (int) (nextSequence & mask);
+        int run = Math.min(readBatch, mask + 1 - first);
+        int got = tun.read(batch, first, run);
+        if (got == run && run < readBatch) {
+            got += tun.read(batch, 0, readBatch - run);
+        }
+        if (got == 0) {
+            return 0;
+        }
+        long hi = ring.next(got);
+        long lo = hi - got + 1;
+        long shards = 0;
+        ByteBuffer buf = batch.buffer();
+        for (long seq = lo; seq <= hi; seq++) {
+            PacketEvent event = ring.get(seq);
+            event.length = batch.length(event.slot);
+            int verdict = classifier.classify(buf, batch.slotOffset(event.slot), event.length, event);
+            event.shard = verdict == PacketInfo.DROP ? -1 : Integer.remainderUnsigned(event.flowHash, workers.length);
+            if (event.shard >= 0) {
+                shards |= 1L << event.shard;
+            }
+        }
+        ring.publish(lo, hi);
+        nextSequence = hi + 1;
+        packets += got;
+        batches++;
+        while (shards != 0) {
+            int w = Long.numberOfTrailingZeros(shards);
+            workers[w].wakeIfSleeping();
+            shards &= shards - 1;
+        }
+        return got;
+    }
+
+    /** Packets moved so far. */
+    long packets() {
+        return packets;
+    }
+
+    /** TUN read batches so far. */
+    long batches() {
+        return batches;
+    }
+
+    /** Asks the loop to end (the caller closes the TUN to wake an await). */
+    void stop() {
+        running = false;
+    }
+}

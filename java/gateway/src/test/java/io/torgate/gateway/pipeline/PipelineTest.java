@@ -1,0 +1,182 @@
+package io.torgate.gateway.pipeline;
+
+import static io.torgate.gateway.testing.Packets.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torgate.gateway.classify.DropPolicy;
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.config.IdleKind;
+import io.torgate.gateway.testing.FakeTun;
+import io.torgate.gateway.testing.Packets;
+import io.torgate.wire.Icmp;
+import io.torgate.wire.Ipv4;
+import io.torgate.wire.Tcp;
+import io.torgate.wire.WireError;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class PipelineTest {
+    private static final String CLIENT = "10.137.0.5";
+    private static final String REMOTE = "93.184.216.34";
+
+    /** Records which shard saw which flow, and echoes nothing. */
+    static final class Recorder implements ShardHandler {
+        final ConcurrentLinkedQueue<String> seen;
+        final AtomicInteger shutdowns;
+        int shard;
+
+        Recorder(ConcurrentLinkedQueue<String> seen, AtomicInteger shutdowns) {
+            this.seen = seen;
+            this.shutdowns = shutdowns;
+        }
+
+        @Override
+        public void start(WorkerContext context) {
+            shard = context.shard();
+        }
+
+        @Override
+        public void onPacket(PacketEvent event, ByteBuffer buf, long nowNanos) {
+            seen.add(shard + ":" + event.sourcePort + ":" + event.flowHash);
+        }
+
+        @Override
+        public int onTick(long nowNanos) {
+            return 0;
+        }
+
+        @Override
+        public long nextDeadline(long nowNanos) {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public void shutdown(long nowNanos) {
+            shutdowns.incrementAndGet();
+        }
+    }
+
+    private static Pipeline pipeline(FakeTun tun, DropPolicy policy, int workers, IdleKind idle,
+                                     ConcurrentLinkedQueue<String> seen, AtomicInteger shutdowns) throws Exception {
+        PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
+            List.of(ip("10.139.1.1")), List.of(), policy);
+        return new Pipeline(tun, new GatewayConfig.Pipeline(workers, 64, 8, idle), classifier,
+            i -> new Recorder(seen, shutdowns));
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertTrue(condition.getAsBoolean(), "condition not reached in 5 s");
+    }
+
+    @Test
+    void everyTcpPacketReachesExactlyTheShardOfItsFlowAcrossRingWraps() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        AtomicInteger shutdowns = new AtomicInteger();
+        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, shutdowns)) {
+            p.start();
+            int packets = 1000; // the ring has 64 slots: many wraps, and reads split at the wrap
+            for (int i = 0; i < packets; i++) {
+                tun.inject(Packets.syn(CLIENT, 10000 + i % 50, REMOTE, 80));
+                if (i % 97 == 0) {
+                    Thread.sleep(1); // let workers fall asleep and be woken
+                }
+            }
+            await(() -> seen.size() == packets);
+            for (String s : seen) {
+                String[] f = s.split(":");
+                assertEquals(Integer.remainderUnsigned(Integer.parseInt(f[2]), 3), Integer.parseInt(f[0]), s);
+            }
+            assertEquals(packets, p.packetsIn());
+        }
+        assertEquals(3, shutdowns.get());
+        tun.close();
+    }
+
+    @Test
+    void dropModeIsSilentAndCounted() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BACKOFF, seen, new AtomicInteger())) {
+            p.start();
+            tun.inject(Packets.ping(CLIENT, REMOTE));
+            tun.inject(Packets.udp(CLIENT, 5000, REMOTE, 123, new byte[48]));
+            tun.inject(Packets.ipv6());
+            tun.inject(Packets.syn("192.168.1.9", 5000, REMOTE, 80));
+            tun.inject(Packets.syn(CLIENT, 5000, "10.139.1.1", 22));
+            await(() -> p.drops(DropReason.TO_GATEWAY) == 1);
+            assertEquals(1, p.drops(DropReason.ICMP));
+            assertEquals(1, p.drops(DropReason.UDP_PORT));
+            assertEquals(1, p.drops(DropReason.IPV6));
+            assertEquals(1, p.drops(DropReason.SPOOFED_SOURCE));
+            Thread.sleep(50);
+            assertNull(tun.nextWritten(0));
+            assertTrue(seen.isEmpty(), "dropped packets never reach a handler");
+        }
+        tun.close();
+    }
+
+    @Test
+    void rejectModeAnswersTcpWithRstAndUdpWithAdminProhibited() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        DropPolicy policy = DropPolicy.of(Map.of(DropReason.UDP_PORT, DropPolicy.Action.REJECT,
+            DropReason.TO_GATEWAY, DropPolicy.Action.REJECT));
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        try (Pipeline p = pipeline(tun, policy, 2, IdleKind.BLOCK, seen, new AtomicInteger())) {
+            p.start();
+            byte[] udp = Packets.udp(CLIENT, 5000, REMOTE, 443, new byte[30]);
+            tun.inject(udp);
+            byte[] icmp = tun.nextWritten(5000);
+            assertNotNull(icmp, "ICMP administratively prohibited");
+            ByteBuffer b = ByteBuffer.wrap(icmp);
+            Ipv4 ipv4 = new Ipv4().wrap(b, 0, icmp.length);
+            assertEquals(WireError.OK, ipv4.checkLength());
+            assertTrue(ipv4.verifyChecksum());
+            assertEquals(Ipv4.PROTO_ICMP, ipv4.protocol());
+            assertEquals(ip(REMOTE), ipv4.sourceAddress());
+            assertEquals(ip(CLIENT), ipv4.destinationAddress());
+            Icmp reply = new Icmp().wrap(b, 20, icmp.length - 20);
+            assertEquals(Icmp.TYPE_DESTINATION_UNREACHABLE, reply.type());
+            assertEquals(Icmp.CODE_ADMIN_PROHIBITED, reply.code());
+            assertTrue(reply.verifyChecksum());
+            byte[] quoted = new byte[28];
+            b.get(28, quoted);
+            assertArrayEquals(java.util.Arrays.copyOf(udp, 28), quoted, "quotes the datagram's header");
+
+            tun.inject(Packets.syn(CLIENT, 40000, "10.139.1.1", 22));
+            byte[] rst = tun.nextWritten(5000);
+            assertNotNull(rst, "RST");
+            Tcp tcp = new Tcp().wrap(ByteBuffer.wrap(rst), 20, rst.length - 20);
+            assertTrue(tcp.rst() && tcp.ack());
+            assertEquals(1001, tcp.ackNumber(), "ACK = SEG.SEQ + SEG.LEN (the SYN)");
+            assertEquals(0, tcp.sequenceNumber());
+            assertEquals(22, tcp.sourcePort());
+            assertEquals(40000, tcp.destinationPort());
+            assertTrue(tcp.verifyChecksum(ip("10.139.1.1"), ip(CLIENT)));
+            assertEquals(1, p.drops(DropReason.UDP_PORT));
+            assertEquals(1, p.drops(DropReason.TO_GATEWAY));
+
+            tun.inject(Packets.tcp(CLIENT, 40001, "10.139.1.1", 22, Tcp.RST, 5, 0, new byte[0]));
+            tun.inject(Packets.ping(CLIENT, REMOTE));
+            await(() -> p.drops(DropReason.ICMP) == 1);
+            Thread.sleep(50);
+            assertNull(tun.nextWritten(0), "a RST is never answered, ICMP never rejected");
+        }
+        tun.close();
+    }
+}

@@ -1,0 +1,108 @@
+package io.torgate.gateway.testing;
+
+import io.torgate.tun.PacketBatch;
+import io.torgate.tun.TunDevice;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** An in-memory TUN: tests inject packets as if from clients and collect what the gateway writes back. */
+public final class FakeTun implements TunDevice {
+    private final LinkedBlockingQueue<byte[]> inbound = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<byte[]> outbound = new LinkedBlockingQueue<>();
+    private final int mtu;
+    private volatile boolean closed;
+
+    public FakeTun(int mtu) {
+        this.mtu = mtu;
+    }
+
+    /** Queues a packet for the gateway to read. */
+    public void inject(byte[] packet) {
+        inbound.add(packet.clone());
+    }
+
+    /** Next packet the gateway wrote, or null after the timeout. */
+    public byte[] nextWritten(long timeoutMillis) throws InterruptedException {
+        return outbound.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Everything written so far (drains). */
+    public List<byte[]> drainWritten() {
+        List<byte[]> out = new ArrayList<>();
+        outbound.drainTo(out);
+        return out;
+    }
+
+    /** True once every injected packet was read. */
+    public boolean inboundEmpty() {
+        return inbound.isEmpty();
+    }
+
+    @Override
+    public String name() {
+        return "fake0";
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    @Override
+    public int vnetHeaderLength() {
+        return 0;
+    }
+
+    @Override
+    public boolean isNative() {
+        return false;
+    }
+
+    @Override
+    public int read(PacketBatch batch, int firstSlot, int maxCount) {
+        int n = 0;
+        ByteBuffer buf = batch.buffer();
+        while (n < maxCount) {
+            byte[] p = inbound.poll();
+            if (p == null) {
+                break;
+            }
+            buf.put(batch.slotOffset(firstSlot + n), p);
+            batch.setLength(firstSlot + n, p.length);
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public int write(PacketBatch batch, int firstSlot, int count) {
+        for (int i = firstSlot; i < firstSlot + count; i++) {
+            byte[] p = new byte[batch.length(i)];
+            batch.buffer().get(batch.slotOffset(i), p);
+            outbound.add(p);
+        }
+        return count;
+    }
+
+    @Override
+    public boolean await(int timeoutMillis) throws java.io.IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (!closed && inbound.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return !closed && !inbound.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}
