@@ -38,13 +38,16 @@ public final class ControlClient implements AutoCloseable {
     private final InputStream in;
     private final ArrayDeque<CompletableFuture<ControlReply>> pending = new ArrayDeque<>();
     private final Thread reader;
-    private volatile ControlEventListener listener;
+    private final java.util.concurrent.CopyOnWriteArrayList<ControlEventListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     private ControlClient(SocketChannel channel, ControlEventListener listener) {
         this.channel = channel;
         this.in = new BufferedInputStream(Channels.newInputStream(channel), 16384);
-        this.listener = listener != null ? listener : new ControlEventListener() { };
+        if (listener != null) {
+            listeners.add(listener);
+        }
         this.reader = new Thread(this::readLoop, "tor-control-reader");
         reader.setDaemon(true);
     }
@@ -64,9 +67,13 @@ public final class ControlClient implements AutoCloseable {
         return c;
     }
 
-    /** Replaces the event listener. */
-    public void setListener(ControlEventListener l) {
-        this.listener = l != null ? l : new ControlEventListener() { };
+    /** Adds an event listener (called after those added before it). */
+    public void addListener(ControlEventListener l) {
+        listeners.add(java.util.Objects.requireNonNull(l));
+    }
+
+    public void removeListener(ControlEventListener l) {
+        listeners.remove(l);
     }
 
     /** Sends one command line (without CRLF) and waits for its reply. */
@@ -225,26 +232,22 @@ public final class ControlClient implements AutoCloseable {
     }
 
     private void deliver(ControlReply r) {
-        ControlEventListener l = listener;
-        try {
-            String text = r.firstText();
-            if (text.startsWith("STREAM ")) {
-                StreamEvent e = StreamEvent.parse(text);
-                if (e != null) {
-                    l.onStream(e);
-                    return;
+        String text = r.firstText();
+        StreamEvent stream = text.startsWith("STREAM ") ? StreamEvent.parse(text) : null;
+        CircuitEvent circ = text.startsWith("CIRC ") ? CircuitEvent.parseEvent(text) : null;
+        for (ControlEventListener l : listeners) {
+            try {
+                if (stream != null) {
+                    l.onStream(stream);
+                } else if (circ != null) {
+                    l.onCircuit(circ);
+                } else {
+                    l.onOther(r);
                 }
-            } else if (text.startsWith("CIRC ")) {
-                CircuitEvent e = CircuitEvent.parseEvent(text);
-                if (e != null) {
-                    l.onCircuit(e);
-                    return;
-                }
+            } catch (RuntimeException e) {
+                // A listener bug must not kill the reader: replies to commands would never arrive.
+                LOG.log(System.Logger.Level.WARNING, "control event listener failed", e);
             }
-            l.onOther(r);
-        } catch (RuntimeException e) {
-            // A listener bug must not kill the reader: replies to commands would never arrive.
-            LOG.log(System.Logger.Level.WARNING, "control event listener failed", e);
         }
     }
 
@@ -262,10 +265,12 @@ public final class ControlClient implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing more to do
         }
-        try {
-            listener.onClosed();
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "control event listener failed on close", ex);
+        for (ControlEventListener l : listeners) {
+            try {
+                l.onClosed();
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "control event listener failed on close", ex);
+            }
         }
     }
 

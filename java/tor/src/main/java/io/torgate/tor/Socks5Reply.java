@@ -77,7 +77,7 @@ public final class Socks5Reply {
         String addr = switch (addressType) {
             case ATYP_DOMAIN -> domain();
             case ATYP_IPV6 -> "ipv6:" + java.util.HexFormat.of().formatHex(ipv6);
-            default -> (ipv4 >>> 24) + "." + (ipv4 >>> 16 & 0xFF) + "." + (ipv4 >>> 8 & 0xFF) + "." + (ipv4 & 0xFF);
+            default -> ClientMatchFormat.ipv4(ipv4);
         };
         return "Socks5Reply[" + reply() + "(0x" + Integer.toHexString(code) + ") " + addr + ":" + port + "]";
     }
