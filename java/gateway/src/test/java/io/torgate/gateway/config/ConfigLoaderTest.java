@@ -1,0 +1,69 @@
+package io.torgate.gateway.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torgate.gateway.classify.DropReason;
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = """
+        [network]
+        client_ranges = ["10.137.0.0/16"]
+        [socks]
+        endpoint = "127.0.0.1:9050"
+        """;
+
+    private static List<String> errors(String toml) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse("t.toml", toml)).errors();
+    }
+
+    private static void assertError(String toml, String expected) {
+        List<String> errors = errors(toml);
+        assertTrue(errors.stream().anyMatch(e -> e.contains(expected)), "wanted '" + expected + "' in " + errors);
+    }
+
+    @Test
+    void loadsTheCommentedExampleConfig() throws Exception {
+        GatewayConfig c = ConfigLoader.load(Path.of("src/main/config/torgate.example.toml"));
+        assertEquals("tun0", c.tun().name());
+        assertEquals(1500, c.tun().mtu());
+        assertEquals(List.of(Cidr.parse("10.137.0.0/16")), c.network().clientRanges());
+        assertEquals(2, c.network().gatewayAddresses().size());
+        assertEquals(IdleKind.BLOCK, c.pipeline().idle());
+        assertEquals(new InetSocketAddress("127.0.0.1", 9050), c.socks().endpoint());
+        assertEquals(64, c.limits().synsInFlightPerClient());
+        assertTrue(!c.drops().rejects(DropReason.UDP_PORT));
+    }
+
+    @Test
+    void defaultsAndUnixEndpointAndReject() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL.replace("127.0.0.1:9050", "unix:/run/tor/socks")
+            + "[drop]\nudp_port = \"reject\"\n[pipeline]\nworkers = 2\nidle = \"backoff\"\n");
+        assertEquals(UnixDomainSocketAddress.of("/run/tor/socks"), c.socks().endpoint());
+        assertTrue(c.drops().rejects(DropReason.UDP_PORT));
+        assertEquals(2, c.pipeline().workers());
+        assertEquals(IdleKind.BACKOFF, c.pipeline().idle());
+    }
+
+    @Test
+    void errorsNameFileLineAndKey() {
+        assertError(MINIMAL + "[pipeline]\nworkers = 0\n", "t.toml:6:1: pipeline.workers: must be 1..64 (got 0)");
+        assertError(MINIMAL + "[pipeline]\nworkerz = 2\n", "t.toml:6:1: pipeline.workerz: unknown key");
+        assertError(MINIMAL + "[pipeline]\nring_size = 1000\n", "t.toml:6:1: pipeline.ring_size: must be a power");
+        assertError(MINIMAL + "[tun]\nmtu = \"big\"\n", "t.toml:6:1: tun.mtu: must be an integer");
+        assertError(MINIMAL + "[bogus]\n", "t.toml:5:1: bogus: unknown section");
+        assertError(MINIMAL + "[drop]\nicmp = \"reject\"\n", "t.toml:6:1: drop.icmp: can only be \"drop\"");
+        assertError(MINIMAL + "[drop]\nnope = \"drop\"\n", "drop.nope: unknown drop class");
+        assertError(MINIMAL.replace("10.137.0.0/16", "10.137.0.0/40"), "t.toml:2:1: network.client_ranges: element 0");
+        assertError(MINIMAL.replace("\"10.137.0.0/16\"", "\"10.137.0.0/16\", \"10.137.5.0/24\""), "overlaps");
+        assertError(MINIMAL.replace("127.0.0.1:9050", "tor.example:9050"), "socks.endpoint: 'tor.example'");
+        assertError("[network]\nclient_ranges = [\n", "t.toml:3:1: syntax:");
+        assertError("[network]\nclient_ranges = []\n", "socks.endpoint: is required");
+    }
+}
