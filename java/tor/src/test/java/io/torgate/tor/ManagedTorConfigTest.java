@@ -1,0 +1,63 @@
+package io.torgate.tor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The generated torrc and the verify-config gate, against the installed tor (no network needed). */
+@org.junit.jupiter.api.Tag("tor")
+class ManagedTorConfigTest {
+    static final Path TOR = Path.of(Files.isExecutable(Path.of("/usr/bin/tor")) ? "/usr/bin/tor" : "/usr/sbin/tor");
+
+    @Test
+    void rendersRequiredLinesThenExtra(@TempDir Path dir) {
+        Torrc t = new Torrc(TOR, dir.resolve("data"), dir.resolve("run"), "Bridge 192.0.2.1:443");
+        String text = t.render(1234);
+        List<String> lines = text.lines().toList();
+        assertTrue(lines.contains("SocksPort unix:" + dir.resolve("run/socks.sock") + " IsolateSOCKSAuth ExtendedErrors"));
+        assertTrue(lines.contains("ControlSocket " + dir.resolve("run/control.sock")));
+        assertTrue(lines.contains("CookieAuthentication 1"));
+        assertTrue(lines.contains("DataDirectory " + dir.resolve("data")));
+        assertTrue(lines.contains("__OwningControllerProcess 1234"));
+        assertEquals("Bridge 192.0.2.1:443", lines.get(lines.size() - 1), "extra torrc is appended last");
+    }
+
+    @Test
+    void acceptsValidConfig(@TempDir Path dir) throws Exception {
+        Torrc t = new Torrc(TOR, dir.resolve("data"), dir.resolve("run"), "DisableNetwork 1\n");
+        t.write(ProcessHandle.current().pid());
+        t.verify(30_000);
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("run"))));
+    }
+
+    @Test
+    void syntaxErrorInExtraTorrcStopsStartWithTorsMessage(@TempDir Path dir) {
+        Torrc t = new Torrc(TOR, dir.resolve("data"), dir.resolve("run"), "SocksPort 9050\nNoSuchOption 1\n");
+        List<ManagedTor.State> states = new ArrayList<>();
+        ManagedTor tor = new ManagedTor(ManagedTor.Settings.defaults(t));
+        tor.addStateListener(states::add);
+        TorConfigException e = assertThrows(TorConfigException.class, tor::start);
+        assertTrue(e.torOutput().contains("NoSuchOption"), e.torOutput());
+        assertTrue(e.getMessage().contains("Unknown option"), e.getMessage());
+        assertEquals(List.of(ManagedTor.State.STARTING, ManagedTor.State.FAILED), states);
+        assertEquals(-1, tor.pid());
+        tor.close();
+    }
+
+    @Test
+    void parsesBootstrapPhase() {
+        BootstrapStatus b = BootstrapStatus.parse("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
+        assertTrue(b.done());
+        assertEquals("done", b.tag());
+        assertEquals("Done", b.summary());
+        assertEquals(-1, BootstrapStatus.parse("garbage").progress());
+    }
+}
