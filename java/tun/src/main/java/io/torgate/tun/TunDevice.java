@@ -28,6 +28,20 @@ public interface TunDevice extends AutoCloseable {
     return Tuns.open(config, NativeLoader.failure());
   }
 
+  /**
+   * Opens with the JNI batch shim only (for benchmarks and explicit configuration).
+   *
+   * @throws IOException whose cause says why, when the native library is not loaded
+   */
+  static TunDevice openNative(TunConfig config) throws IOException {
+    return NativeTun.open(config);
+  }
+
+  /** Opens with the pure-JNA implementation only (one JNA call per packet). */
+  static TunDevice openJna(TunConfig config) throws IOException {
+    return JnaTun.open(config);
+  }
+
   /** The interface name (the kernel's choice when the configured name was empty). */
   String name();
 
