@@ -1,0 +1,146 @@
+package io.torgate.stack;
+
+import io.torgate.wire.SeqNum;
+import io.torgate.wire.Tcp;
+import io.torgate.wire.TcpOptions;
+
+/**
+ * Receive side of one connection (gVisor's rcv.go): RCV.NXT and the receive window over a {@link ReceiveBuffer},
+ * segment acceptability (RFC 9293 §3.10.7.4), in-order FIN, window scaling of what we advertise (RFC 7323 §2),
+ * TS.Recent (RFC 7323 §4.3), SACK blocks to report (RFC 2018 §4) and the delayed-ACK decision (RFC 5681 §4.2,
+ * RFC 9293 §3.8.6.3).
+ *
+ * <p>Ownership and thread-safety: part of one {@link TcpConnection}; not thread-safe. No allocation after
+ * construction.
+ */
+final class TcpReceiver {
+    final ReceiveBuffer buffer;
+    int irs;
+    boolean finReceived;
+    /** Our window scale shift (Rcv.Wind.Shift), 0 unless both sides sent the option. */
+    int shift;
+    int tsRecent;
+    /** RCV.NXT carried by the last ACK we sent (Last.ACK.sent of RFC 7323 §4.3). */
+    int lastAckSent;
+    /** Right edge of the window we last advertised. */
+    int advertisedEdge;
+    /** An ACK must go out at the next poll. */
+    boolean ackNow;
+    /** In-order segments received since the last ACK we sent. */
+    int unackedSegments;
+
+    TcpReceiver(int capacity) {
+        buffer = new ReceiveBuffer(capacity);
+    }
+
+    void init(int irs) {
+        this.irs = irs;
+        buffer.reset(irs + 1);
+        finReceived = false;
+        lastAckSent = irs + 1;
+        advertisedEdge = irs + 1;
+        ackNow = false;
+        unackedSegments = 0;
+    }
+
+    /** RCV.NXT, counting a received FIN. */
+    int rcvNxt() {
+        return buffer.rcvNxt() + (finReceived ? 1 : 0);
+    }
+
+    /** RCV.WND: free buffer space (RFC 9293 §3.8.6.2.2; it only shrinks as data arrives, never on its own). */
+    int window() {
+        return buffer.window();
+    }
+
+    /** The 16-bit window field: unscaled in a SYN (RFC 7323 §2.2), else scaled down (rounding toward zero). */
+    int windowField(boolean syn) {
+        return Math.min(syn ? window() : window() >>> shift, 0xFFFF);
+    }
+
+    /** RFC 9293 §3.10.7.4: the four acceptability cases, with RCV.WND = 0 still admitting SEG.SEQ = RCV.NXT. */
+    boolean acceptable(int seq, int segLen) {
+        int nxt = rcvNxt();
+        int wnd = window();
+        if (wnd == 0) {
+            return seq == nxt;
+        }
+        int end = nxt + wnd;
+        return SeqNum.inRange(seq, nxt, end) || segLen > 0 && SeqNum.inRange(seq + segLen - 1, nxt, end);
+    }
+
+    /** RFC 7323 §4.3: TS.Recent follows the TSval of segments that cover Last.ACK.sent. */
+    void updateTsRecent(TcpSegment s) {
+        TcpOptions o = s.options();
+        if (o.hasTimestamp && SeqNum.ge(o.tsVal, tsRecent) && SeqNum.le(s.seq(), lastAckSent)) {
+            tsRecent = o.tsVal;
+        }
+    }
+
+    /** RFC 7323 §5.3 R1: a timestamp older than TS.Recent marks an old duplicate (PAWS). */
+    boolean failsPaws(TcpSegment s) {
+        TcpOptions o = s.options();
+        return o.hasTimestamp && !s.has(Tcp.RST) && SeqNum.lt(o.tsVal, tsRecent);
+    }
+
+    /**
+     * Stores the segment's text and decides how to acknowledge it: immediately for out-of-order data or data that
+     * fills a hole (RFC 5681 §4.2), for every second full segment, or after the delayed-ACK timeout otherwise.
+     *
+     * @return true when the delayed-ACK timer should be started
+     */
+    boolean onData(TcpSegment s) {
+        int dataSeq = s.seq() + (s.has(Tcp.SYN) ? 1 : 0);
+        boolean wasOutOfOrder = buffer.hasOutOfOrder();
+        int advanced = buffer.offer(dataSeq, s.tcp().buffer(), s.tcp().payloadOffset(), s.payloadLength());
+        if (advanced == 0 || wasOutOfOrder || buffer.hasOutOfOrder()) {
+            ackNow = true; // out of order, duplicate or beyond the window: tell the sender where we are now
+            return false;
+        }
+        if (++unackedSegments >= 2) {
+            ackNow = true;
+            return false;
+        }
+        return true;
+    }
+
+    /** Accepts a FIN only in order (after all data before it); returns true when it was taken. */
+    boolean onFin(TcpSegment s) {
+        int finSeq = s.seq() + (s.has(Tcp.SYN) ? 1 : 0) + s.payloadLength();
+        if (finReceived || finSeq != buffer.rcvNxt()) {
+            return false;
+        }
+        finReceived = true;
+        ackNow = true;
+        return true;
+    }
+
+    /**
+     * After the application read: RFC 9293 §3.8.6.2.2 receiver SWS avoidance, announce the larger window only once
+     * it grew by min(half the buffer, one MSS).
+     */
+    void onRead(int mss) {
+        int edge = rcvNxt() + (windowField(false) << shift);
+        int growth = edge - advertisedEdge;
+        if (growth >= Math.min(buffer.capacity() / 2, mss)) {
+            ackNow = true;
+        }
+    }
+
+    /** Bookkeeping for any segment we send with ACK set. */
+    void onAckSent(int windowField, boolean syn) {
+        lastAckSent = rcvNxt();
+        advertisedEdge = lastAckSent + (syn ? windowField : windowField << shift);
+        ackNow = false;
+        unackedSegments = 0;
+    }
+
+    /** Fills SACK blocks (most recent first) into {@code o}, as many as fit next to the other options. */
+    void addSackBlocks(TcpOptions o) {
+        if (!buffer.hasOutOfOrder()) {
+            return;
+        }
+        int max = o.hasTimestamp ? 3 : TcpOptions.MAX_SACK_BLOCKS;
+        o.sackCount = buffer.sackBlocks(o.sackLeft, o.sackRight, max);
+    }
+}

@@ -1,0 +1,207 @@
+package io.torgate.stack;
+
+import io.torgate.wire.SeqNum;
+import io.torgate.wire.Tcp;
+import io.torgate.wire.TcpOptions;
+
+/**
+ * Send side of one connection (gVisor's snd.go): SND.UNA/SND.NXT over a {@link SendBuffer}, the peer's window
+ * (RFC 9293 §3.10.7.4, scaled per RFC 7323 §2.3), acknowledgment processing with RTT samples (RFC 6298, RFC 7323
+ * §4 timestamps, Karn's rule), NewReno (RFC 5681/6582) through {@link CongestionControl}, the SACK scoreboard
+ * (RFC 2018) and the transmit loop with sender-side SWS avoidance (RFC 9293 §3.8.6.2.1).
+ *
+ * <p>Sequence space: ISS is the SYN, data starts at ISS + 1 ({@link SendBuffer} holds it from its own SND.UNA),
+ * a FIN follows the last data byte once {@link #finQueued}. {@code sndMax} is the highest SND.NXT ever reached:
+ * after a timeout SND.NXT goes back to SND.UNA (go-back-N, skipping SACKed data) while sndMax remembers what
+ * was sent.
+ *
+ * <p>Ownership and thread-safety: part of one {@link TcpConnection}; not thread-safe. No allocation per segment.
+ */
+final class TcpSender {
+    final SendBuffer buffer;
+    final RttEstimator rtt;
+    CongestionControl cc;
+    int iss;
+    int una;
+    int nxt;
+    int max;
+    int window;
+    int maxWindow;
+    int wl1;
+    int wl2;
+    /** The peer's window scale shift (Snd.Wind.Shift). */
+    int shift;
+    /** Payload bytes per segment before options: min(peer MSS, our MTU − 40). */
+    int mss;
+    boolean finQueued;
+    /** Retransmissions of the current oldest segment (reset by an ACK of new data). */
+    int retries;
+    /** A fast or partial-ACK retransmission of the first unacknowledged segment is due. */
+    boolean retransmitFirst;
+    /** Karn-safe RTT timing without timestamps: one segment timed at a time. */
+    boolean timing;
+    int timedSeq;
+    long timedAt;
+
+    TcpSender(int capacity, TcpConfig cfg) {
+        buffer = new SendBuffer(capacity);
+        rtt = new RttEstimator(cfg.minRtoNanos, cfg.maxRtoNanos, cfg.initialRtoNanos,
+                RttEstimator.DEFAULT_GRANULARITY_NANOS);
+    }
+
+    void init(int iss) {
+        this.iss = iss;
+        una = iss;
+        nxt = iss;
+        max = iss;
+        buffer.reset(iss + 1);
+        rtt.reset();
+        cc = null;
+        window = 0;
+        maxWindow = 0;
+        wl1 = 0;
+        wl2 = 0;
+        finQueued = false;
+        retries = 0;
+        retransmitFirst = false;
+        timing = false;
+    }
+
+    /** Sets the effective MSS once the peer's SYN is known and creates the congestion state for it. */
+    void negotiated(int peerMss, int ourMss, int initialWindowSegments) {
+        mss = Math.max(64, Math.min(peerMss, ourMss));
+        cc = new CongestionControl(mss, initialWindowSegments); // once per connection, not per segment
+    }
+
+    /** Sequence number after the last data byte; the FIN's sequence number once queued. */
+    int dataEnd() {
+        return buffer.sndUna() + buffer.length();
+    }
+
+    boolean synAcked() {
+        return una != iss;
+    }
+
+    boolean finSent() {
+        return finQueued && SeqNum.gt(max, dataEnd());
+    }
+
+    boolean finAcked() {
+        return finQueued && SeqNum.gt(una, dataEnd());
+    }
+
+    /** Bytes sent and not acknowledged (FlightSize of RFC 5681 §2). */
+    int flightSize() {
+        return max - una;
+    }
+
+    boolean allAcked() {
+        return una == max;
+    }
+
+    /** The window-update rule of RFC 9293 §3.10.7.4 (SND.WL1/SND.WL2 guard against old segments). */
+    void updateWindow(int seq, int ack, int scaledWindow) {
+        if (SeqNum.lt(wl1, seq) || wl1 == seq && SeqNum.le(wl2, ack)) {
+            window = scaledWindow;
+            wl1 = seq;
+            wl2 = ack;
+            maxWindow = Math.max(maxWindow, scaledWindow);
+        }
+    }
+
+    /** RFC 5961 §5.2: an ACK is acceptable in [SND.UNA − MAX.SND.WND, SND.NXT] (we use the highest sent). */
+    boolean ackAcceptable(int ack) {
+        return SeqNum.le(ack, max) && SeqNum.ge(ack, una - Math.max(maxWindow, 1));
+    }
+
+    /**
+     * Processes the acknowledgment fields of an acceptable segment in a synchronized state.
+     *
+     * @return true when SND.UNA advanced
+     */
+    boolean onAck(TcpSegment s, long now, int tsNow) {
+        int ack = s.ack();
+        int scaled = s.window() << shift;
+        applySack(s.options());
+        if (SeqNum.gt(ack, una)) {
+            onNewAck(s, ack, now, tsNow);
+            updateWindow(s.seq(), ack, scaled);
+            return true;
+        }
+        if (ack == una && s.payloadLength() == 0 && (s.flags() & (Tcp.SYN | Tcp.FIN)) == 0
+                && scaled == window && !allAcked() && cc != null) {
+            // RFC 5681 §2 duplicate ACK; the third starts fast retransmit (§3.2).
+            if (cc.onDupAck(max, flightSize())) {
+                retransmitFirst = true;
+            }
+        }
+        updateWindow(s.seq(), ack, scaled);
+        return false;
+    }
+
+    private void onNewAck(TcpSegment s, int ack, long now, int tsNow) {
+        int acked = ack - una;
+        int flight = flightSize();
+        boolean synWasOutstanding = !synAcked();
+        una = ack;
+        if (SeqNum.lt(nxt, una)) {
+            nxt = una;
+        }
+        buffer.acknowledge(ack);
+        retries = 0;
+        TcpOptions o = s.options();
+        if (o.hasTimestamp && o.tsEcr != 0) {
+            int ms = tsNow - o.tsEcr; // RFC 7323 §4.1: RTTM from the echoed timestamp, valid across retransmissions
+            if (ms >= 0) {
+                rtt.sample(ms * 1_000_000L);
+            }
+        } else if (timing && SeqNum.gt(ack, timedSeq)) {
+            rtt.sample(now - timedAt);
+            timing = false;
+        }
+        if (cc == null || synWasOutstanding) {
+            return;
+        }
+        if (cc.inRecovery()) {
+            if (SeqNum.ge(ack, cc.recover())) {
+                cc.onFullAck(ack);
+            } else {
+                cc.onPartialAck(acked); // RFC 6582 §3.2 step 3: retransmit the next hole at once
+                retransmitFirst = true;
+            }
+        } else {
+            cc.onAck(acked, flight);
+        }
+    }
+
+    /** RFC 2018: records the peer's SACK blocks that lie within what we sent and have not seen acknowledged. */
+    private void applySack(TcpOptions o) {
+        for (int i = 0; i < o.sackCount; i++) {
+            int left = SeqNum.max(o.sackLeft[i], una);
+            int right = SeqNum.min(o.sackRight[i], SeqNum.min(max, dataEnd()));
+            if (SeqNum.lt(left, right)) {
+                buffer.markSacked(left, right);
+            }
+        }
+    }
+
+    /** RFC 6298 §5.4–5.6 after a timeout: go back to SND.UNA, forget SACKs (RFC 2018 §8), collapse cwnd. */
+    void onRetransmitTimeout() {
+        rtt.backoff();
+        if (cc != null) {
+            cc.onRetransmitTimeout(flightSize());
+        }
+        buffer.clearScoreboard();
+        nxt = una;
+        retransmitFirst = false;
+        timing = false;
+    }
+
+    /** Bytes the congestion and receive windows still allow to start at {@code seq}. */
+    int sendable(int seq) {
+        int inFlight = (nxt - una) - buffer.sackedBytes();
+        int byCwnd = cc == null ? 0 : cc.cwnd() - Math.max(0, inFlight);
+        int byRwnd = una + window - seq;
+        return Math.min(byCwnd, byRwnd);
+    }
+}
