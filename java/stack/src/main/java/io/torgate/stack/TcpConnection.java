@@ -78,7 +78,10 @@ public final class TcpConnection {
     // RFC 5961 §7 per-connection challenge-ACK budget.
     long challengeWindowStart = Long.MIN_VALUE;
     int challengeAcksInWindow;
+    /** Exponent of the persist interval; reset when the window opens. */
     int persistBackoff;
+    /** Persist probes since the last ACK from the peer (the give-up count, as Linux's probes_out). */
+    int persistUnanswered;
     int keepaliveProbesSent;
 
     public TcpConnection(TcpConfig cfg, IsnGenerator isn, TcpCounters counters) {
@@ -109,6 +112,7 @@ public final class TcpConnection {
         challengeWindowStart = Long.MIN_VALUE;
         challengeAcksInWindow = 0;
         persistBackoff = 0;
+        persistUnanswered = 0;
         keepaliveProbesSent = 0;
         tsOffset = isn.timestampOffset(localAddr, localPort, remoteAddr, remotePort);
         snd.init(0);

@@ -215,8 +215,8 @@ final class TcpInput {
             return false;
         }
         boolean advanced = snd.onAck(s, now, c.tsNow(now));
+        c.persistUnanswered = 0;
         if (advanced) {
-            c.persistBackoff = 0;
             if (snd.allAcked()) {
                 c.timers.cancel(TcpTimers.RETRANSMIT);
             } else {
@@ -225,6 +225,7 @@ final class TcpInput {
         }
         if (snd.window > 0) {
             c.timers.cancel(TcpTimers.PERSIST);
+            c.persistBackoff = 0;
         }
         c.keepaliveProbesSent = 0;
         return afterAck(now);

@@ -38,6 +38,10 @@ final class TcpSender {
     int retries;
     /** A fast or partial-ACK retransmission of the first unacknowledged segment is due. */
     boolean retransmitFirst;
+    /** In SACK recovery: new SACK information arrived, so the next hole below the highest SACK may be resent. */
+    boolean retransmitHole;
+    /** In SACK recovery: holes before this were already retransmitted (RFC 6675 HighRxt + 1). */
+    int rexmitNext;
     /** Karn-safe RTT timing without timestamps: one segment timed at a time. */
     boolean timing;
     int timedSeq;
@@ -64,6 +68,7 @@ final class TcpSender {
         finQueued = false;
         retries = 0;
         retransmitFirst = false;
+        retransmitHole = false;
         timing = false;
     }
 
@@ -123,6 +128,7 @@ final class TcpSender {
         int ack = s.ack();
         int scaled = s.window() << shift;
         applySack(s.options());
+        retransmitHole = cc != null && cc.inRecovery() && s.options().sackCount > 0;
         if (SeqNum.gt(ack, una)) {
             onNewAck(s, ack, now, tsNow);
             updateWindow(s.seq(), ack, scaled);
@@ -133,6 +139,8 @@ final class TcpSender {
             // RFC 5681 §2 duplicate ACK; the third starts fast retransmit (§3.2).
             if (cc.onDupAck(max, flightSize())) {
                 retransmitFirst = true;
+                retransmitHole = s.options().sackCount > 0;
+                rexmitNext = una;
             }
         }
         updateWindow(s.seq(), ack, scaled);
@@ -194,6 +202,7 @@ final class TcpSender {
         buffer.clearScoreboard();
         nxt = una;
         retransmitFirst = false;
+        retransmitHole = false;
         timing = false;
     }
 

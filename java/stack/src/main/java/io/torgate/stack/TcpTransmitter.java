@@ -68,6 +68,10 @@ final class TcpTransmitter {
             snd.retransmitFirst = false;
             retransmitFirst(now, sink);
         }
+        if (snd.retransmitHole) {
+            snd.retransmitHole = false;
+            retransmitHole(now, sink);
+        }
         while (sendOne(now, sink)) {
             // one segment per iteration until a window, the data or the sink runs out
         }
@@ -132,10 +136,31 @@ final class TcpTransmitter {
         }
         int len = Math.min(end - seq, snd.mss);
         int flags = Tcp.ACK | (len <= 0 && snd.finQueued ? Tcp.FIN : 0);
-        if (c.emit(sink, now, seq, flags, Math.max(len, 0)) >= 0) {
+        int sent = c.emit(sink, now, seq, flags, Math.max(len, 0));
+        if (sent >= 0) {
             c.counters.increment(TcpCounters.FAST_RETRANSMITS);
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.timing = false;
+            snd.rexmitNext = SeqNum.max(snd.rexmitNext, seq + sent);
+        }
+    }
+
+    /**
+     * SACK loss recovery (RFC 6675 §5 NextSeg, simplified): each ACK with SACK information during recovery lets
+     * the next hole below the highest SACKed byte go out again, so several losses in one window are repaired in
+     * about one round trip instead of one per RTT as with plain NewReno.
+     */
+    private void retransmitHole(long now, SegmentSink sink) {
+        TcpSender snd = c.snd;
+        int high = snd.buffer.highestSacked();
+        int hole = snd.buffer.nextUnsackedFrom(SeqNum.max(snd.rexmitNext, snd.una));
+        if (!SeqNum.lt(hole, high)) {
+            return;
+        }
+        int sent = c.emit(sink, now, hole, Tcp.ACK, Math.min(snd.mss, high - hole));
+        if (sent > 0) {
+            c.counters.increment(TcpCounters.RETRANSMITS);
+            snd.rexmitNext = hole + sent;
         }
     }
 
@@ -204,10 +229,11 @@ final class TcpTransmitter {
         if (snd.window > 0 || !c.state.isSynchronized()) {
             return;
         }
-        if (++c.persistBackoff > c.cfg.maxRetransmits) {
-            giveUp();
+        if (++c.persistUnanswered > c.cfg.maxRetransmits) {
+            giveUp(); // the receiver stopped answering probes: it is gone, not just full
             return;
         }
+        c.persistBackoff++;
         c.counters.increment(TcpCounters.PERSIST_PROBES);
         c.emit(sink, now, snd.una - 1, Tcp.ACK, 0);
         c.timers.set(TcpTimers.PERSIST, now + persistInterval());

@@ -1,0 +1,273 @@
+package io.torgate.stack;
+
+import static io.torgate.stack.Seg.segment;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torgate.wire.Tcp;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Loss recovery and the idle-side timers: RTO, fast retransmit/NewReno, SACK recovery, persist, keepalive. */
+class TcpRecoveryTest {
+    private static final int MSS = 1460;
+    private static final long SECOND = 1_000_000_000L;
+
+    private static TcpHarness established(TcpConfig cfg) {
+        TcpHarness h = new TcpHarness(cfg);
+        h.established();
+        return h;
+    }
+
+    @Nested
+    class RetransmissionTimeout {
+        @Test
+        void backsOffExponentiallyThenGivesUpWithReset() {
+            TcpHarness h = established(TcpHarness.defaults().maxRetransmits(4));
+            h.appWrite(100);
+            h.expect(segment().seq(h.sndData()).len(100));
+            long rto = SECOND; // RFC 6298 §2.1: 1 s before any RTT sample
+            for (int i = 0; i < 4; i++) {
+                assertEquals(h.now + rto, h.conn.nextDeadline());
+                h.advance(rto - 1);
+                h.expectNothing();
+                h.advance(1);
+                h.expect(segment().seq(h.sndData()).len(100));
+                rto *= 2; // RFC 6298 §5.5
+            }
+            h.advance(rto);
+            h.expect(segment().rst().seq(h.sndData() + 100));
+            h.expectState(TcpState.CLOSED);
+            assertTrue(h.event(TcpConnection.EV_TIMEOUT));
+            assertEquals(4, h.counters.get(TcpCounters.RETRANSMITS));
+            assertEquals(1, h.counters.get(TcpCounters.RETRY_LIMIT));
+        }
+
+        @Test
+        void goesBackToUnaWithOneSegmentThenSlowStarts() {
+            TcpHarness h = established(TcpHarness.defaults());
+            h.appWrite(3 * MSS);
+            for (int i = 0; i < 3; i++) {
+                h.expect(segment().seq(h.sndData() + i * MSS).len(MSS));
+            }
+            h.advance(SECOND);
+            h.expect(segment().seq(h.sndData()).len(MSS)); // cwnd = 1 MSS after a timeout (RFC 5681 §3.1)
+            h.expectNothing();
+            h.send(segment().ack(h.sndData() + MSS).window(512));
+            h.expect(segment().seq(h.sndData() + MSS).len(MSS));
+            h.expect(segment().seq(h.sndData() + 2 * MSS).len(MSS));
+            h.expectNothing();
+        }
+
+        @Test
+        void rttSampleSetsTheTimeoutAndAnAckRestartsIt() {
+            TcpHarness h = established(TcpHarness.defaults());
+            h.appWrite(100);
+            h.expect(segment().len(100));
+            h.advanceMillis(100);
+            h.send(segment().ack(h.sndData() + 100).window(512));
+            // RFC 6298 §2.2: SRTT = 100 ms, RTTVAR = 50 ms, RTO = max(200 ms floor, 100 + 4 × 50) = 300 ms.
+            assertEquals(100_000_000L, h.conn.snd.rtt.srttNanos());
+            assertEquals(Long.MAX_VALUE, h.conn.nextDeadline()); // everything acknowledged: timer off (§5.2)
+            h.appWrite(100);
+            h.expect(segment().len(100));
+            assertEquals(h.now + 300_000_000L, h.conn.nextDeadline());
+        }
+    }
+
+    @Nested
+    class FastRetransmit {
+        @Test
+        void thirdDuplicateAckRetransmitsAndAFullAckEndsRecovery() {
+            TcpHarness h = established(TcpHarness.defaults().sack(false).sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(6 * MSS);
+            for (int i = 0; i < 6; i++) {
+                h.expect(segment().seq(d + i * MSS));
+            }
+            for (int i = 0; i < 2; i++) {
+                h.send(segment().ack(d).window(512));
+                h.expectNothing();
+            }
+            h.send(segment().ack(d).window(512));
+            h.expect(segment().seq(d).len(MSS)); // RFC 5681 §3.2 step 2
+            assertTrue(h.conn.snd.cc.inRecovery());
+            assertEquals(1, h.counters.get(TcpCounters.FAST_RETRANSMITS));
+            h.send(segment().ack(d + 6 * MSS).window(512));
+            assertFalse(h.conn.snd.cc.inRecovery());
+        }
+
+        @Test
+        void partialAckRetransmitsTheNextHole() {
+            TcpHarness h = established(TcpHarness.defaults().sack(false).sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(6 * MSS);
+            for (int i = 0; i < 6; i++) {
+                h.expect(segment().seq(d + i * MSS));
+            }
+            for (int i = 0; i < 3; i++) {
+                h.send(segment().ack(d).window(512));
+            }
+            h.expect(segment().seq(d).len(MSS));
+            h.send(segment().ack(d + 2 * MSS).window(512)); // segments 1 and 3 were lost: partial ACK
+            h.expect(segment().seq(d + 2 * MSS).len(MSS)); // RFC 6582 §3.2 step 3
+            assertTrue(h.conn.snd.cc.inRecovery());
+        }
+
+        @Test
+        void duplicateAckNeedsNoDataAndAnUnchangedWindow() {
+            TcpHarness h = established(TcpHarness.defaults().sack(false).sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(4 * MSS);
+            h.poll();
+            h.sink.packets.clear();
+            h.send(segment().ack(d).window(511)); // window update, not a duplicate
+            h.send(segment().ack(d).window(511).payload("x"));
+            h.peerNxt++;
+            h.send(segment().ack(d).window(511));
+            assertEquals(1, h.conn.snd.cc.dupAcks());
+        }
+    }
+
+    @Nested
+    class SackRecovery {
+        @Test
+        void retransmitsEveryHoleTheScoreboardShows() {
+            TcpHarness h = established(TcpHarness.defaults().sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(6 * MSS);
+            for (int i = 0; i < 6; i++) {
+                h.expect(segment().seq(d + i * MSS));
+            }
+            // Segments 0 and 2 lost; the peer SACKs 1, then 1 and 3, then 1 and 3-5.
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 2 * MSS));
+            h.send(segment().ack(d).window(512).sack(d + 3 * MSS, d + 4 * MSS).sack(d + MSS, d + 2 * MSS));
+            h.expectNothing();
+            h.send(segment().ack(d).window(512).sack(d + 3 * MSS, d + 6 * MSS).sack(d + MSS, d + 2 * MSS));
+            h.expect(segment().seq(d).len(MSS)); // fast retransmit of the first hole
+            h.expect(segment().seq(d + 2 * MSS).len(MSS)); // and the second, in the same round trip
+            h.expectNothing();
+            assertEquals(4 * MSS, h.conn.snd.buffer.sackedBytes());
+            h.send(segment().ack(d + 6 * MSS).window(512));
+            assertFalse(h.conn.snd.cc.inRecovery());
+            assertEquals(0, h.conn.unsent());
+        }
+
+        @Test
+        void sackBlocksOutsideWhatWeSentAreIgnored() {
+            TcpHarness h = established(TcpHarness.defaults());
+            int d = h.sndData();
+            h.appWrite(MSS);
+            h.poll();
+            h.send(segment().ack(d).window(512).sack(d + 5000, d + 6000));
+            assertEquals(0, h.conn.snd.buffer.sackedBytes());
+        }
+
+        @Test
+        void timeoutForgetsTheScoreboard() {
+            TcpHarness h = established(TcpHarness.defaults().sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(3 * MSS);
+            h.poll();
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 2 * MSS));
+            assertEquals(MSS, h.conn.snd.buffer.sackedBytes());
+            h.sink.packets.clear();
+            h.advance(SECOND);
+            h.expect(segment().seq(d).len(MSS));
+            assertEquals(0, h.conn.snd.buffer.sackedBytes()); // RFC 2018 §8
+        }
+    }
+
+    @Nested
+    class Persist {
+        @Test
+        void probesAZeroWindowWithBackoffUntilItOpens() {
+            TcpHarness h = established(TcpHarness.defaults());
+            h.send(segment().ack(h.sndData()).window(0));
+            h.appWrite(100);
+            h.expectNothing();
+            h.advance(SECOND);
+            h.expect(segment().ackOnly().seq(h.sndData() - 1).len(0));
+            h.advance(SECOND);
+            h.expectNothing();
+            h.advance(SECOND); // second probe after 2 s
+            h.expect(segment().ackOnly().seq(h.sndData() - 1).len(0));
+            assertEquals(2, h.counters.get(TcpCounters.PERSIST_PROBES));
+            h.send(segment().ack(h.sndData()).window(512));
+            h.expect(segment().seq(h.sndData()).len(100));
+        }
+
+        @Test
+        void persistsForeverWhileTheReceiverAnswers() {
+            TcpHarness h = established(TcpHarness.defaults().maxRetransmits(3));
+            h.send(segment().ack(h.sndData()).window(0));
+            h.appWrite(100);
+            h.poll();
+            for (int i = 0; i < 10; i++) {
+                h.advance(h.conn.nextDeadline() - h.now);
+                h.expect(segment().seq(h.sndData() - 1).len(0));
+                h.send(segment().ack(h.sndData()).window(0)); // RFC 1122 §4.2.2.17: still zero, still alive
+            }
+            h.expectState(TcpState.ESTABLISHED);
+        }
+
+        @Test
+        void givesUpWhenProbesGoUnanswered() {
+            TcpHarness h = established(TcpHarness.defaults().maxRetransmits(3));
+            h.send(segment().ack(h.sndData()).window(0));
+            h.appWrite(100);
+            h.poll();
+            for (int i = 0; i < 3; i++) {
+                h.advance(h.conn.nextDeadline() - h.now);
+                h.expect(segment().seq(h.sndData() - 1).len(0));
+            }
+            h.advance(h.conn.nextDeadline() - h.now);
+            h.expect(segment().rst());
+            assertTrue(h.event(TcpConnection.EV_TIMEOUT));
+        }
+    }
+
+    @Nested
+    class Keepalive {
+        @Test
+        void probesAfterIdleAndGivesUpAfterUnansweredProbes() {
+            TcpHarness h = established(TcpHarness.defaults().keepalive(10 * SECOND, SECOND, 3));
+            h.peerData(1).advanceMillis(40);
+            h.expect(segment().ackOnly());
+            h.advance(10 * SECOND);
+            h.expect(segment().ackOnly().seq(h.sndData() - 1).len(0));
+            h.send(segment().ack(h.sndData()).window(512)); // answered: idle time restarts
+            h.advance(SECOND);
+            h.expectNothing();
+            h.advance(9 * SECOND);
+            h.expect(segment().seq(h.sndData() - 1));
+            for (int i = 0; i < 2; i++) {
+                h.advance(SECOND);
+                h.expect(segment().seq(h.sndData() - 1));
+            }
+            h.advance(SECOND);
+            h.expect(segment().rst());
+            h.expectState(TcpState.CLOSED);
+            assertTrue(h.event(TcpConnection.EV_TIMEOUT));
+            assertEquals(4, h.counters.get(TcpCounters.KEEPALIVE_PROBES)); // one answered, three not
+        }
+
+        @Test
+        void offByDefault() {
+            TcpHarness h = established(TcpHarness.defaults());
+            assertEquals(Long.MAX_VALUE, h.conn.nextDeadline());
+        }
+    }
+
+    @Test
+    void fullSinkKeepsWorkPending() {
+        TcpHarness h = established(TcpHarness.defaults());
+        h.appWrite(100);
+        h.sink.full = true;
+        h.poll();
+        assertTrue(h.counters.get(TcpCounters.SINK_FULL) > 0);
+        h.sink.full = false;
+        h.expect(segment().flags(Tcp.ACK | Tcp.PSH).len(100));
+    }
+}
