@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param mtu interface MTU in bytes (68, the IPv4 minimum of RFC 791, to 65535)
  * @param ipv4Address the interface's IPv4 address as a big-endian int, used only when {@code prefixLength > 0}
  * @param prefixLength IPv4 prefix length 1..32, or 0 to leave the interface without an address
- * @param multiQueue IFF_MULTI_QUEUE: several fds (one per reader thread) may attach to the same interface
- * @param vnetHeader IFF_VNET_HDR: every packet read or written is prefixed by a virtio-net header
+ * @param multiQueue IFF_MULTI_QUEUE: several fds (one per reader thread) may attach to the same interface; every
+ *     open of the name must then ask for it
+ * @param vnetHeader IFF_VNET_HDR: every packet read or written is prefixed by a 10-byte struct virtio_net_hdr;
+ *     checksum offload is enabled with it, so a packet from the kernel may carry a partial transport checksum
+ *     (flag VIRTIO_NET_HDR_F_NEEDS_CSUM, with csum_start/csum_offset) that the reader must complete
  */
 public record TunConfig(String name, int mtu, int ipv4Address, int prefixLength, boolean multiQueue,
                         boolean vnetHeader) {

@@ -95,6 +95,60 @@ abstract class TunDeviceContract extends TunTrafficContract {
     assertThrows(ClosedChannelException.class, () -> tun.write(batch, 0, 1));
   }
 
+  /**
+   * close() racing with a reader and two writers: every thread ends promptly with a clean "closed" outcome, and
+   * the fds are released exactly once (the process's open fd count returns to where it started).
+   */
+  @Test
+  void closeRacingWithCallsReleasesTheFdsOnce() throws Exception {
+    long fdsBefore = -1;
+    for (int round = 0; round <= 10; round++) {
+      if (round == 1) {
+        fdsBefore = openFds(); // after one warm-up round has loaded every class the race needs
+      }
+      TunDevice tun = openInNs(config("tgz0").build());
+      PacketBatch out = new PacketBatch(8, SLOT);
+      for (int i = 0; i < 8; i++) {
+        // 0.0.0.1 -> 0.0.0.2: a martian the kernel drops at once.
+        out.setLength(i, TestPackets.udp(out.buffer(), out.slotOffset(i), 1, 1, 2, 2, new byte[8]));
+      }
+      java.util.List<CompletableFuture<Void>> workers = new java.util.ArrayList<>();
+      workers.add(CompletableFuture.runAsync(() -> loopUntilClosed(() -> {
+        tun.read(new PacketBatch(4, SLOT), 0, 4);
+        tun.await(5);
+      })));
+      for (int w = 0; w < 2; w++) {
+        workers.add(CompletableFuture.runAsync(() -> loopUntilClosed(() -> tun.write(out, 0, 8))));
+      }
+      Thread.sleep(30);
+      tun.close();
+      CompletableFuture.allOf(workers.toArray(new CompletableFuture[0])).get(5, TimeUnit.SECONDS);
+    }
+    assertEquals(fdsBefore, openFds(), "open file descriptors after 10 open/race/close rounds");
+  }
+
+  private interface IoStep {
+    void run() throws Exception;
+  }
+
+  private static void loopUntilClosed(IoStep step) {
+    try {
+      for (;;) {
+        step.run();
+      }
+    } catch (ClosedChannelException expected) {
+      // the only way out
+    } catch (Exception e) {
+      throw new AssertionError("unexpected " + e, e);
+    }
+  }
+
+  private static long openFds() throws Exception {
+    try (var list = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return list.count();
+    }
+  }
+
   @Test
   void invalidNamesRaiseExceptionsNamingDeviceAndErrno() {
     TunException bad = assertThrows(TunException.class, () -> openInNs(TunConfig.builder("bad/name").build()));
@@ -150,6 +204,42 @@ abstract class TunDeviceContract extends TunTrafficContract {
           "slots too small to read into");
       assertEquals(1, tun.write(batch, 0, 1), "the device still works");
     }
+  }
+
+  /**
+   * The hot path allocates nothing: after warm-up, thousands of write/read/await calls must not allocate on the
+   * calling thread (the packets carry a corrupted IPv4 checksum, so the kernel drops them in ip_rcv and the
+   * reads find the device idle).
+   */
+  @Test
+  void batchCallsDoNotAllocate() throws Exception {
+    try (TunDevice tun = openInNs(config("tga0").build())) {
+      PacketBatch batch = new PacketBatch(16, SLOT);
+      for (int i = 0; i < batch.capacity(); i++) {
+        int len = TestPackets.udp(batch.buffer(), batch.slotOffset(i), TunConfig.parseIpv4(PEER), 1,
+            TunConfig.parseIpv4("10.77.0.9"), 9, new byte[32]);
+        batch.buffer().putShort(batch.slotOffset(i) + 10, (short) 0x0bad);
+        batch.setLength(i, len);
+      }
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long tid = Thread.currentThread().threadId();
+      cycles(tun, batch, 20_000); // let the JIT compile the path
+      long before = threads.getThreadAllocatedBytes(tid);
+      cycles(tun, batch, 5_000);
+      long allocated = threads.getThreadAllocatedBytes(tid) - before;
+      assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 5,000 batch cycles");
+    }
+  }
+
+  private static void cycles(TunDevice tun, PacketBatch batch, int n) throws Exception {
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += tun.write(batch, 0, batch.capacity());
+      sum += tun.read(batch, 0, batch.capacity());
+      sum += tun.await(0) ? 1 : 0;
+    }
+    assertTrue(sum >= n, "packets were written");
   }
 
   private static String codeSource(Class<?> c) throws Exception {
