@@ -42,7 +42,8 @@ class FlowTableProperties {
                         model.put(k, v);
                     }
                 }
-                case 3 -> assertEquals(model.remove(k), table.remove(k.srcAddr(), k.srcPort(), k.dstAddr(), k.dstPort()));
+                case 3 -> assertEquals(model.remove(k),
+                        table.remove(k.srcAddr(), k.srcPort(), k.dstAddr(), k.dstPort()));
                 default -> assertEquals(model.get(k), table.get(k.srcAddr(), k.srcPort(), k.dstAddr(), k.dstPort()));
             }
             assertEquals(model.size(), table.size());

@@ -1,0 +1,83 @@
+package io.torgate.stack.interop;
+
+import io.torgate.stack.TcpConfig;
+import io.torgate.tun.TunConfig;
+import io.torgate.tun.TunDevice;
+import io.torgate.tun.testing.NetNs;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A fresh network namespace holding a TUN device {@code tgs0} (10.77.0.1/24, MTU 1500) and the
+ * {@link InteropServer} thread behind it at 10.77.0.2: kernel sockets opened in the namespace connect to
+ * 10.77.0.2, the /24 route sends their packets into the TUN, and the server answers from there.
+ *
+ * <p>Ownership and thread-safety: created and closed by one test; {@link #connect} may be called from any thread.
+ * {@link #close} stops the server, closes the TUN and deletes the namespace (killing anything left in it).
+ */
+final class InteropLab implements AutoCloseable {
+    static final String SERVER = "10.77.0.2";
+    private static final String TUN_ADDRESS = "10.77.0.1";
+
+    final NetNs ns;
+    final TunDevice tun;
+    final InteropServer server;
+    private final Thread thread;
+
+    private InteropLab(NetNs ns, TunDevice tun, InteropServer server) {
+        this.ns = ns;
+        this.tun = tun;
+        this.server = server;
+        this.thread = new Thread(server, "interop-server");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * @param in impairment on the way from the kernel to the stack, or null
+     * @param out impairment on the way from the stack to the kernel, or null
+     */
+    static InteropLab start(TcpConfig cfg, int maxFlows, Impairment in, Impairment out) throws Exception {
+        NetNs ns = NetNs.create("tgstk");
+        TunDevice tun = null;
+        try {
+            TunConfig tc = TunConfig.builder("tgs0").mtu(1500).ipv4(TUN_ADDRESS, 24).build();
+            tun = ns.call(() -> TunDevice.open(tc));
+            return new InteropLab(ns, tun, new InteropServer(tun, cfg, maxFlows, in, out));
+        } catch (Exception | Error e) {
+            if (tun != null) {
+                tun.close();
+            }
+            ns.close();
+            throw e;
+        }
+    }
+
+    /** A blocking kernel TCP socket in the namespace, connected to the server's {@code port}. */
+    SocketChannel connect(int port) throws Exception {
+        InetSocketAddress addr = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 77, 0, 2}), port);
+        return ns.call(() -> SocketChannel.open(addr));
+    }
+
+    /** Throws what ended the server loop, if anything did. */
+    void checkServer() {
+        Throwable t = server.failure;
+        if (t != null) {
+            throw new AssertionError("interop server failed: " + server.describe(), t);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            tun.close();
+            ns.close();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.torgate.stack.interop;
+
+import io.torgate.stack.SegmentSink;
+import io.torgate.tun.PacketBatch;
+import io.torgate.tun.TunDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The interop server's output: connections write packets into consecutive slots of one TX {@link PacketBatch},
+ * which goes to the TUN device in one batched write per loop iteration (or earlier when it fills up). With an
+ * {@link Impairment}, each packet first meets its fate: dropped, corrupted, duplicated or held back.
+ *
+ * <p>Ownership and thread-safety: owned by the server thread; not thread-safe.
+ */
+final class TxSink implements SegmentSink {
+    /** A full TUN queue is retried this many times before the rest of the batch is dropped (TCP recovers it). */
+    private static final int WRITE_ATTEMPTS = 100;
+
+    private final TunDevice tun;
+    private final PacketBatch batch;
+    private final Impairment impairment;
+    private int count;
+    long written;
+    long droppedFull;
+
+    TxSink(TunDevice tun, PacketBatch batch, Impairment impairment) {
+        this.tun = tun;
+        this.batch = batch;
+        this.impairment = impairment;
+    }
+
+    @Override
+    public ByteBuffer claim(int maxLength) {
+        if (maxLength > batch.slotSize()) {
+            return null;
+        }
+        if (count == batch.capacity()) {
+            flush(System.nanoTime());
+        }
+        return batch.buffer().position(batch.slotOffset(count));
+    }
+
+    @Override
+    public void commit(int length) {
+        if (length > 0) {
+            batch.setLength(count++, length);
+        }
+    }
+
+    /** Writes the batch (after impairment) and any held-back packets now due. */
+    void flush(long now) {
+        try {
+            if (impairment == null) {
+                writeSlots(0, count);
+            } else {
+                impairAndWrite(now);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        count = 0;
+    }
+
+    private void impairAndWrite(long now) throws IOException {
+        ByteBuffer buf = batch.buffer();
+        for (int i = 0; i < count; i++) {
+            int off = batch.slotOffset(i);
+            int len = batch.length(i);
+            int fate = impairment.decide();
+            if (fate == Impairment.DROP) {
+                continue;
+            }
+            if ((fate & Impairment.CORRUPT) != 0) {
+                impairment.corrupt(buf, off, len);
+            }
+            if ((fate & Impairment.DUPLICATE) != 0) {
+                impairment.hold(buf, off, len, now);
+            }
+            if ((fate & Impairment.DELAY) == 0 || !impairment.hold(buf, off, len, now)) {
+                writeSlots(i, 1);
+            }
+        }
+        // Slot 0 is free again: send the held-back packets that are due through it.
+        int len;
+        while ((len = impairment.releaseNext(now, buf, batch.slotOffset(0))) >= 0) {
+            batch.setLength(0, len);
+            writeSlots(0, 1);
+        }
+    }
+
+    private void writeSlots(int first, int n) throws IOException {
+        int done = 0;
+        for (int attempt = 0; done < n && attempt < WRITE_ATTEMPTS; attempt++) {
+            done += tun.write(batch, first + done, n - done);
+        }
+        written += done;
+        droppedFull += n - done;
+    }
+}
