@@ -87,6 +87,11 @@ final class Seg {
         return this;
     }
 
+    Seg tsEcr(int ecr) {
+        tsEcr = ecr;
+        return this;
+    }
+
     Seg sack(int left, int right) {
         sacks.add(new int[] {left, right});
         return this;
