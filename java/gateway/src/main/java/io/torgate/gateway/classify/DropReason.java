@@ -56,7 +56,9 @@ public enum DropReason {
     SOCKS_UNAVAILABLE("socks_unavailable", false),
     /** An established stream was reset because its SOCKS side failed or closed abruptly. */
     SOCKS_RESET("socks_reset", false),
-    /** The flow table or the stack could not take the flow (out of memory budget, internal error). */
+    /** New flow refused: the flow table is full or the global buffer budget cannot hold another flow. */
+    BUFFER_BUDGET("buffer_budget", false),
+    /** The stack could not take the flow (an internal inconsistency; logged). */
     INTERNAL("internal", false);
 
     private static final DropReason[] VALUES = values();

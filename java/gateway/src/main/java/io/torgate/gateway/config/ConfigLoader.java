@@ -139,8 +139,10 @@ public final class ConfigLoader {
         int streamClient = (int) s.integer("streams_per_client", 1024, 1, 1 << 20);
         int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
         long buffers = s.integer("buffer_bytes", 256L << 20, 1L << 20, 1L << 40);
+        int tcp = (int) s.integer("tcp_buffer_bytes", 128 << 10, 4 << 10, 16 << 20);
+        int relay = (int) s.integer("relay_buffer_bytes", 64 << 10, 4 << 10, 16 << 20);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Limits(synClient, syn, streamClient, streams, buffers);
+        return new GatewayConfig.Limits(synClient, syn, streamClient, streams, buffers, tcp, relay);
     }
 
     private static DropPolicy drops(TomlSection s) {

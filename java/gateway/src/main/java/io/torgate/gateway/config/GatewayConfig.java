@@ -59,9 +59,11 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param synsInFlight all SYNs waiting for a SOCKS reply
      * @param streamsPerClient open streams of one client
      * @param streams all open streams
-     * @param bufferBytes global budget of TCP send/receive buffer bytes
+     * @param bufferBytes global budget of all flows' buffer bytes
+     * @param tcpBufferBytes each TCP connection's send and receive buffer
+     * @param relayBufferBytes each relay direction's buffer between a connection and its SOCKS socket
      */
     public record Limits(int synsInFlightPerClient, int synsInFlight, int streamsPerClient, int streams,
-                         long bufferBytes) {
+                         long bufferBytes, int tcpBufferBytes, int relayBufferBytes) {
     }
 }

@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * now means room when it claims), read straight into the slots of the next sequences with one
  * {@link TunDevice#read} call (two when the run wraps past the ring's end), claim exactly as many sequences as
  * packets arrived, classify each into its event, publish the range, and wake the sleeping workers that got
- * packets. Claiming after the read (instead of before) means a short read never publishes empty events. When
+ * packets (a full ring also wakes every sleeper, since each worker gates the ring even for events it skips).
+ * Claiming after the read (instead of before) means a short read never publishes empty events. When
  * the TUN is empty the thread blocks in {@link TunDevice#await}; when the ring is full it parks briefly, and the
  * kernel's TUN queue absorbs (and beyond that drops) the excess: backpressure never grows memory.
  *
@@ -77,6 +78,11 @@ final class TunReader implements Runnable {
      */
     int moveBatch() throws IOException {
         if (!ring.hasAvailableCapacity(readBatch)) {
+            // A worker only wakes for its own packets, so one that sleeps may still hold other shards' events
+            // (it gates the ring). Wake every sleeper to let them skip past; this happens at most once per lap.
+            for (ShardWorker w : workers) {
+                w.wakeIfSleeping();
+            }
             LockSupport.parkNanos(FULL_RING_PARK_NANOS);
             return ring.hasAvailableCapacity(readBatch) ? -1 : 0;
         }

@@ -1,0 +1,157 @@
+package io.torgate.gateway;
+
+import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.egress.EgressGuard;
+import io.torgate.gateway.egress.RefusingResolverProvider;
+import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.relay.FlowLimits;
+import io.torgate.gateway.relay.HostnameResolver;
+import io.torgate.gateway.relay.RelayHandler;
+import io.torgate.gateway.relay.RelaySettings;
+import io.torgate.stack.BufferBudget;
+import io.torgate.tor.ClientEpochs;
+import io.torgate.tor.IsolationKeys;
+import io.torgate.tor.IsolationPolicy;
+import io.torgate.tun.TunConfig;
+import io.torgate.tun.TunDevice;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.spi.InetAddressResolverProvider;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * A running gateway, built by a chain of init steps (resolver check → TUN → relay parts → pipeline) whose
+ * teardowns run in reverse order on {@link #close()} or when a later step fails, so a failed start never leaves
+ * a TUN or a thread behind. Closing stops the pipeline first (workers send RST to open flows and close their
+ * SOCKS sockets, then flush), then closes the TUN.
+ *
+ * <p>Thread-safety: {@link #start} and {@link #close} from one controlling thread (or a shutdown hook);
+ * accessors from any thread.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final Deque<Teardown> teardowns = new ArrayDeque<>();
+    private final List<RelayHandler> handlers = new ArrayList<>();
+    private Pipeline pipeline;
+    private BufferBudget budget;
+    private FlowLimits limits;
+    private EgressGuard egress;
+    private TunDevice tun;
+
+    private record Teardown(String name, AutoCloseable action) {
+    }
+
+    private Gateway() {
+    }
+
+    /**
+     * Starts a gateway in the calling thread's network namespace.
+     *
+     * @param names host names for mapped addresses ({@link HostnameResolver#NONE} without the DNS layer)
+     * @throws IOException when a step fails (everything built so far is torn down first)
+     */
+    public static Gateway start(GatewayConfig config, HostnameResolver names) throws IOException {
+        Gateway g = new Gateway();
+        try {
+            g.build(config, names);
+            return g;
+        } catch (IOException | RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private void build(GatewayConfig config, HostnameResolver names) throws IOException {
+        requireRefusingResolver();
+        GatewayConfig.Tun t = config.tun();
+        tun = TunDevice.open(TunConfig.builder(t.name()).mtu(t.mtu())
+            .ipv4(t.address().network(), t.address().prefixLength()).build());
+        teardowns.push(new Teardown("tun " + tun.name(), tun));
+        LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA");
+
+        GatewayConfig.Limits l = config.limits();
+        egress = new EgressGuard(List.of(config.socks().endpoint()));
+        limits = new FlowLimits(l.synsInFlightPerClient(), l.synsInFlight(), l.streamsPerClient(), l.streams());
+        budget = new BufferBudget(l.bufferBytes());
+        IsolationKeys keys = new IsolationKeys(new ClientEpochs());
+        IsolationPolicy isolation = IsolationPolicy.defaults();
+        RelaySettings relay = new RelaySettings(config.socks().endpoint(),
+            config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(), l.tcpBufferBytes(), l.relayBufferBytes());
+        int flowsPerShard = Math.max(16, l.streams() / config.pipeline().workers() + 1);
+        PacketClassifier classifier = new PacketClassifier(config.network().clientRanges(),
+            config.network().gatewayAddresses(), config.network().servedTcpPorts(), config.drops());
+        pipeline = new Pipeline(tun, config.pipeline(), classifier, shard -> {
+            RelayHandler h = new RelayHandler(relay, egress, limits, budget, isolation, keys, names, flowsPerShard);
+            handlers.add(h);
+            return h;
+        });
+        pipeline.start();
+        teardowns.push(new Teardown("pipeline", pipeline));
+        LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(),
+            config.socks().endpoint());
+    }
+
+    /**
+     * Refuses to start unless our resolver provider is the one the JVM will use: checked through the service
+     * loader, without performing any lookup (a lookup by a different resolver would already be a leak).
+     */
+    private static void requireRefusingResolver() throws IOException {
+        for (InetAddressResolverProvider p : ServiceLoader.load(InetAddressResolverProvider.class)) {
+            if (p instanceof RefusingResolverProvider) {
+                return;
+            }
+            throw new IOException("name resolver provider " + p.name() + " would be used; torgate refuses to run");
+        }
+        throw new IOException("the refusing name resolver is not registered (META-INF/services missing)");
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public BufferBudget budget() {
+        return budget;
+    }
+
+    public FlowLimits limits() {
+        return limits;
+    }
+
+    public EgressGuard egress() {
+        return egress;
+    }
+
+    public TunDevice tun() {
+        return tun;
+    }
+
+    /** Flows currently held by all shards (approximate while running: read across threads). */
+    public int flows() {
+        int n = 0;
+        for (RelayHandler h : handlers) {
+            n += h.flowCount();
+        }
+        return n;
+    }
+
+    /** Tears down in reverse start order. Idempotent. */
+    @Override
+    public synchronized void close() {
+        while (!teardowns.isEmpty()) {
+            Teardown t = teardowns.pop();
+            try {
+                t.action().close();
+                LOG.log(Level.INFO, "stopped {0}", t.name());
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "stopping " + t.name() + " failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.torgate.gateway;
+
+import io.torgate.gateway.config.ConfigException;
+import io.torgate.gateway.config.ConfigLoader;
+import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.relay.HostnameResolver;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code torgate} command line: {@code torgate run --config FILE}, {@code torgate check-config FILE}.
+ * Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 invalid configuration.
+ */
+@Command(name = "torgate", mixinStandardHelpOptions = true, version = "torgate 0.1.0",
+    description = "Transparent Tor gateway: TUN -> userspace TCP -> SOCKS5 to Tor.",
+    subcommands = {Main.Run.class, Main.CheckConfig.class})
+public final class Main {
+    static final int EXIT_CONFIG = 3;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Starts the gateway and runs until SIGTERM/SIGINT, then shuts down cleanly. */
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "TOML configuration file.")
+        Path config;
+
+        @Option(names = "--log-level", defaultValue = "INFO",
+            description = "java.util.logging level for io.torgate (FINE shows per-flow decisions).")
+        String logLevel;
+
+        @Override
+        public Integer call() throws Exception {
+            GatewayConfig c;
+            try {
+                c = ConfigLoader.load(config);
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return EXIT_CONFIG;
+            }
+            configureLogging(Level.parse(logLevel));
+            Gateway gateway = Gateway.start(c, HostnameResolver.NONE);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("torgate-shutdown").unstarted(() -> {
+                gateway.close();
+                stopped.countDown();
+            }));
+            System.out.println("torgate: running on " + gateway.tun().name());
+            stopped.await();
+            return 0;
+        }
+    }
+
+    /** Validates a configuration file and prints every error. */
+    @Command(name = "check-config", mixinStandardHelpOptions = true, description = "Validate a configuration.")
+    static final class CheckConfig implements Callable<Integer> {
+        @Parameters(index = "0", description = "TOML configuration file.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            try {
+                ConfigLoader.load(config);
+                System.out.println(config + ": ok");
+                return 0;
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return EXIT_CONFIG;
+            }
+        }
+    }
+
+    /** Routes System.Logger (backed by java.util.logging) for io.torgate to stderr at the given level. */
+    static void configureLogging(Level level) {
+        Logger torgate = Logger.getLogger("io.torgate");
+        torgate.setLevel(level);
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(level);
+        torgate.addHandler(handler);
+        torgate.setUseParentHandlers(false);
+    }
+}

@@ -1,0 +1,87 @@
+package io.torgate.gateway.relay;
+
+import io.torgate.gateway.pipeline.WorkerContext;
+import io.torgate.stack.TcpConnection;
+import io.torgate.stack.TimerWheel;
+import io.torgate.tor.Socks5Client;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One relayed stream: the client-side {@link TcpConnection}, the SOCKS channel and the two relay buffers.
+ * Pooled and reused by its worker ({@link #reset} between lives), so a new flow allocates nothing once warm.
+ *
+ * <p>Buffers: {@link #up} (client → SOCKS) is kept in write mode (bytes at {@code [0, position)} wait to be sent);
+ * {@link #down} (SOCKS → client) is kept in read mode (bytes at {@code [position, limit)} wait for the
+ * connection's send buffer). Each buffer is only refilled when it is empty or has room, so a slow side stops the
+ * other one instead of growing anything.
+ *
+ * <p>Ownership: confined to the worker thread that created it.
+ */
+final class Flow implements WorkerContext.Ready {
+    /** Waiting for the SOCKS reply; the client's SYN is held. */
+    static final int CONNECTING = 0;
+    /** Handshake completed; bytes flow both ways. */
+    static final int RELAYING = 1;
+
+    final TcpConnection conn;
+    final Socks5Client socks = new Socks5Client();
+    final TimerWheel.Timer timer = new TimerWheel.Timer(this, 0);
+    final ByteBuffer up;
+    final ByteBuffer down;
+    private final RelayHandler owner;
+
+    SocketChannel channel;
+    SelectionKey key;
+    int phase;
+    int client;
+    int clientPort;
+    int destination;
+    int destinationPort;
+    long socksDeadline;
+    /** Client FIN carried to the SOCKS side (shutdownOutput done). */
+    boolean upShut;
+    /** The SOCKS side sent EOF. */
+    boolean downEof;
+    /** SOCKS EOF carried to the client (FIN queued). */
+    boolean downShut;
+    long bytesUp;
+    long bytesDown;
+
+    Flow(RelayHandler owner, TcpConnection conn, int relayBufferBytes) {
+        this.owner = owner;
+        this.conn = conn;
+        this.up = ByteBuffer.allocateDirect(relayBufferBytes);
+        this.down = ByteBuffer.allocateDirect(relayBufferBytes);
+    }
+
+    /** Prepares a pooled flow for a new 4-tuple (the caller opens the connection). */
+    void reset(int client, int clientPort, int destination, int destinationPort) {
+        this.client = client;
+        this.clientPort = clientPort;
+        this.destination = destination;
+        this.destinationPort = destinationPort;
+        channel = null;
+        key = null;
+        phase = CONNECTING;
+        socksDeadline = Long.MAX_VALUE;
+        upShut = false;
+        downEof = false;
+        downShut = false;
+        bytesUp = 0;
+        bytesDown = 0;
+        up.clear();
+        down.clear().flip();
+    }
+
+    @Override
+    public void ready(SelectionKey key, long nowNanos) {
+        owner.onReady(this, nowNanos);
+    }
+
+    @Override
+    public String toString() {
+        return Addresses.flow(client, clientPort, destination, destinationPort);
+    }
+}

@@ -1,0 +1,355 @@
+package io.torgate.gateway.relay;
+
+import io.torgate.gateway.classify.DropCounters;
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.classify.PacketInfo;
+import io.torgate.gateway.classify.RejectWriter;
+import io.torgate.gateway.egress.EgressGuard;
+import io.torgate.gateway.pipeline.PacketEvent;
+import io.torgate.gateway.pipeline.ShardHandler;
+import io.torgate.gateway.pipeline.TxQueue;
+import io.torgate.gateway.pipeline.WorkerContext;
+import io.torgate.stack.BufferBudget;
+import io.torgate.stack.FlowTable;
+import io.torgate.stack.IsnGenerator;
+import io.torgate.stack.TcpConfig;
+import io.torgate.stack.TcpConnection;
+import io.torgate.stack.TcpCounters;
+import io.torgate.stack.TcpSegment;
+import io.torgate.stack.TimerWheel;
+import io.torgate.tor.IsolationKey;
+import io.torgate.tor.IsolationKeys;
+import io.torgate.tor.IsolationPolicy;
+import io.torgate.tor.Socks5Client;
+import io.torgate.wire.Tcp;
+import io.torgate.wire.WireError;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A shard's stream relay: terminates each client TCP flow in a {@link TcpConnection} and carries it over a
+ * non-blocking SOCKS5 connection with the flow's isolation credentials.
+ *
+ * <p>Life of a flow: a SYN for an unknown 4-tuple passes the caps ({@link FlowLimits}, the flow table, the
+ * {@link BufferBudget}), is held by the connection, and starts a SOCKS CONNECT (to the IPv4 address, or the host
+ * name the {@link HostnameResolver} knows); success completes the handshake (SYN-ACK), failure or timeout answers
+ * RST. Then {@link StreamPump} moves bytes both ways with backpressure and carries half-closes. Any other segment
+ * for an unknown flow gets a RST (RFC 9293 3.10.7.1). Every refusal is counted and logged at debug level.
+ *
+ * <p>Ownership: one instance per worker; every method runs on that worker's thread (no locks). Shared
+ * collaborators ({@link FlowLimits}, {@link BufferBudget}, {@link IsolationKeys}) are thread-safe.
+ */
+public final class RelayHandler implements ShardHandler {
+    private static final Logger LOG = System.getLogger(RelayHandler.class.getName());
+    /** Idle flows kept for reuse; beyond this, finished flows are left to the GC. */
+    private static final int POOL_LIMIT = 256;
+    /** Timer wheel resolution and size: 1 ms ticks, 4096 slots (4 s per revolution). */
+    private static final long TICK_NANOS = 1_000_000L;
+    /** Without a cheap "next deadline" query on the wheel, an idle worker with timers wakes at least this often. */
+    private static final long MAX_SLEEP_NANOS = 10_000_000L;
+
+    private final RelaySettings settings;
+    private final EgressGuard egress;
+    private final FlowLimits limits;
+    private final BufferBudget budget;
+    private final IsolationPolicy isolation;
+    private final IsolationKeys keys;
+    private final HostnameResolver names;
+    private final TcpConfig tcpConfig;
+    private final IsnGenerator isn = new IsnGenerator();
+    private final TcpCounters tcpCounters = new TcpCounters();
+    private final TcpSegment segment = new TcpSegment();
+    private final TimerWheel wheel = new TimerWheel(TICK_NANOS, 4096);
+    private final TimerWheel.Handler onTimer = this::onTimer;
+    private final RejectWriter rejects = new RejectWriter();
+    private final ArrayDeque<Flow> pool = new ArrayDeque<>();
+    private final FlowTable<Flow> flows;
+    private StreamPump pump;
+    private DropCounters counters;
+    private TxQueue tx;
+    private TxSink sink;
+    private java.nio.channels.Selector selector;
+    private long earliest = Long.MAX_VALUE;
+
+    public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
+                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, int maxFlows) {
+        this.settings = settings;
+        this.egress = egress;
+        this.limits = limits;
+        this.budget = budget;
+        this.isolation = isolation;
+        this.keys = keys;
+        this.names = names;
+        this.flows = new FlowTable<>(maxFlows);
+        this.tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
+            .sendBuffer(settings.tcpBufferBytes());
+    }
+
+    @Override
+    public void start(WorkerContext context) {
+        this.counters = context.counters();
+        this.tx = context.tx();
+        this.sink = new TxSink(tx);
+        this.selector = context.selector();
+        this.pump = new StreamPump();
+    }
+
+    /** Flows this shard holds (any state). */
+    public int flowCount() {
+        return flows.size();
+    }
+
+    /** The stack's counters of this shard. */
+    public TcpCounters tcpCounters() {
+        return tcpCounters;
+    }
+
+    @Override
+    public void onPacket(PacketEvent event, ByteBuffer buf, long now) {
+        if (event.verdict != PacketInfo.TCP) {
+            return;
+        }
+        if (segment.parse(buf, event.transportOffset, event.transportLength, event.sourceAddress,
+            event.destinationAddress, tcpCounters) != WireError.OK) {
+            refuseQuietly(event, DropReason.MALFORMED);
+            return;
+        }
+        Flow f = flows.get(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
+        if (f == null) {
+            newFlow(event, buf, now);
+            return;
+        }
+        f.conn.onSegment(segment, now);
+        service(f, now);
+    }
+
+    private void newFlow(PacketEvent event, ByteBuffer buf, long now) {
+        if (!segment.has(Tcp.SYN) || segment.has(Tcp.ACK) || segment.has(Tcp.RST)) {
+            // RFC 9293 3.10.7.1: no connection → RST (never for a RST).
+            answerReset(event, buf, DropReason.NO_FLOW);
+            return;
+        }
+        DropReason refused = limits.admit(event.sourceAddress);
+        if (refused == null && (flows.isFull() || !budget.reserve(settings.bytesPerFlow()))) {
+            limits.synDone(event.sourceAddress);
+            limits.streamDone(event.sourceAddress);
+            refused = DropReason.BUFFER_BUDGET;
+        }
+        if (refused != null) {
+            answerReset(event, buf, refused);
+            return;
+        }
+        Flow f = takeFlow();
+        f.reset(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
+        f.conn.open(event.destinationAddress, event.destinationPort, event.sourceAddress, event.sourcePort);
+        f.conn.onSegment(segment, now);
+        flows.put(f.client, f.clientPort, f.destination, f.destinationPort, f);
+        if ((f.conn.events() & TcpConnection.EV_SYN) == 0) {
+            refuse(f, DropReason.INTERNAL, now);
+            return;
+        }
+        startSocks(f, now);
+    }
+
+    private void startSocks(Flow f, long now) {
+        SocketChannel ch;
+        try {
+            ch = egress.open(settings.socksEndpoint());
+            f.channel = ch;
+            f.key = ch.register(selector, 0, f);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: SOCKS endpoint unreachable: {1}", f, e.getMessage());
+            refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
+            return;
+        }
+        CharSequence host = names.hostnameFor(f.destination);
+        IsolationKey key = keys.derive(isolation.profileFor(f.client, f.destinationPort), f.client, host,
+            f.destination, f.destinationPort, null);
+        if (host != null) {
+            f.socks.startConnect(ch, host, f.destinationPort, key);
+        } else {
+            f.socks.startConnect(ch, f.destination, f.destinationPort, key);
+        }
+        f.socksDeadline = now + settings.connectTimeoutNanos();
+        advanceSocks(f, now);
+    }
+
+    /** Selector callback for a flow's SOCKS channel. */
+    void onReady(Flow f, long now) {
+        if (f.phase == Flow.CONNECTING) {
+            advanceSocks(f, now);
+            return;
+        }
+        if (!pump.onSocketReady(f)) {
+            abort(f, DropReason.SOCKS_RESET, now);
+            return;
+        }
+        service(f, now);
+    }
+
+    private void advanceSocks(Flow f, long now) {
+        int ops = f.socks.advance();
+        if (ops != 0) {
+            f.key.interestOps(ops);
+            schedule(f);
+            return;
+        }
+        limits.synDone(f.client);
+        f.socksDeadline = Long.MAX_VALUE;
+        if (f.socks.status() != Socks5Client.Status.SUCCEEDED) {
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "{0}: SOCKS CONNECT failed: {1} {2} → RST", f, f.socks.failure(),
+                    f.socks.failure() == Socks5Client.Failure.REPLY ? f.socks.reply().reply() : "");
+            }
+            f.phase = -1;
+            refuse(f, f.socks.failure() == Socks5Client.Failure.REPLY
+                ? DropReason.SOCKS_REFUSED : DropReason.SOCKS_UNAVAILABLE, now);
+            return;
+        }
+        f.phase = Flow.RELAYING;
+        f.conn.accept(now);
+        service(f, now);
+    }
+
+    /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
+    private void service(Flow f, long now) {
+        if (f.phase == Flow.RELAYING && !pump.pump(f)) {
+            abort(f, DropReason.SOCKS_RESET, now);
+            return;
+        }
+        f.conn.poll(now, sink);
+        int ev = f.conn.events();
+        // TIME-WAIT needs no relay state: retire the flow at once so its buffers return to the budget; a late
+        // retransmitted FIN then gets a RST, which only ends the peer's LAST-ACK early.
+        if ((ev & (TcpConnection.EV_CLOSED | TcpConnection.EV_TIME_WAIT)) != 0) {
+            if ((ev & (TcpConnection.EV_RESET | TcpConnection.EV_TIMEOUT)) != 0 && LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "{0}: client side {1}", f,
+                    (ev & TcpConnection.EV_RESET) != 0 ? "reset" : "timed out");
+            }
+            retire(f);
+            return;
+        }
+        if (f.channel != null && f.phase == Flow.RELAYING && f.upShut && f.downShut && f.down.remaining() == 0) {
+            closeChannel(f, false);
+        }
+        schedule(f);
+    }
+
+    private void schedule(Flow f) {
+        long d = Math.min(f.conn.nextDeadline(), f.socksDeadline);
+        if (d == Long.MAX_VALUE) {
+            wheel.cancel(f.timer);
+        } else if (!wheel.isScheduled(f.timer) || f.timer.deadline() != d) {
+            wheel.schedule(f.timer, d);
+            earliest = Math.min(earliest, d);
+        }
+    }
+
+    private void onTimer(TimerWheel.Timer t, long now) {
+        Flow f = (Flow) t.owner();
+        if (f.phase == Flow.CONNECTING && now >= f.socksDeadline) {
+            LOG.log(Level.DEBUG, "{0}: no SOCKS reply in time → RST", f);
+            limits.synDone(f.client);
+            f.phase = -1;
+            refuse(f, DropReason.SOCKS_TIMEOUT, now);
+            return;
+        }
+        service(f, now);
+    }
+
+    @Override
+    public int onTick(long now) {
+        if (now < earliest) {
+            return 0;
+        }
+        earliest = wheel.size() > 0 ? now + MAX_SLEEP_NANOS : Long.MAX_VALUE;
+        return wheel.expire(now, onTimer);
+    }
+
+    @Override
+    public long nextDeadline(long now) {
+        return earliest;
+    }
+
+    /** Refuses a held SYN: RST now, everything released. */
+    private void refuse(Flow f, DropReason reason, long now) {
+        counters.increment(reason);
+        f.conn.refuse();
+        f.conn.poll(now, sink);
+        retire(f);
+    }
+
+    /** Resets an established flow toward the client (its SOCKS side failed). */
+    private void abort(Flow f, DropReason reason, long now) {
+        counters.increment(reason);
+        LOG.log(Level.DEBUG, "{0}: {1} → RST to the client", f, reason.label());
+        f.conn.abort();
+        f.conn.poll(now, sink);
+        retire(f);
+    }
+
+    private void retire(Flow f) {
+        closeChannel(f, true);
+        wheel.cancel(f.timer);
+        if (f.phase == Flow.CONNECTING) {
+            limits.synDone(f.client);
+        }
+        limits.streamDone(f.client);
+        budget.release(settings.bytesPerFlow());
+        flows.remove(f.client, f.clientPort, f.destination, f.destinationPort);
+        if (pool.size() < POOL_LIMIT) {
+            pool.push(f);
+        }
+    }
+
+    private void closeChannel(Flow f, boolean abortive) {
+        if (f.channel == null) {
+            return;
+        }
+        pump.close(f, abortive);
+        f.channel = null;
+        f.key = null;
+    }
+
+    private Flow takeFlow() {
+        Flow f = pool.poll();
+        return f != null ? f : new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
+            settings.relayBufferBytes());
+    }
+
+    private void answerReset(PacketEvent event, ByteBuffer buf, DropReason reason) {
+        refuseQuietly(event, reason);
+        int off = tx.claim();
+        tx.commit(rejects.tcpReset(buf, event, tx.buffer(), off));
+    }
+
+    private void refuseQuietly(PacketEvent event, DropReason reason) {
+        counters.increment(reason);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "{0}: refused: {1}", Addresses.flow(event.sourceAddress, event.sourcePort,
+                event.destinationAddress, event.destinationPort), reason.label());
+        }
+    }
+
+    @Override
+    public void shutdown(long now) {
+        List<Flow> all = new ArrayList<>(flows.size());
+        flows.forEach(all::add);
+        for (Flow f : all) {
+            if (f.phase == Flow.CONNECTING) {
+                f.conn.refuse();
+            } else {
+                f.conn.abort();
+            }
+            f.conn.poll(now, sink);
+            retire(f);
+        }
+    }
+}

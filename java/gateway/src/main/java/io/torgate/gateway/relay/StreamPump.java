@@ -1,0 +1,119 @@
+package io.torgate.gateway.relay;
+
+import io.torgate.stack.TcpConnection;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Moves bytes between a flow's {@link TcpConnection} and its SOCKS channel, both ways, with backpressure:
+ * <ul>
+ *   <li>client → Tor: the connection is read only while {@link Flow#up} has room, and {@code up} drains only as
+ *   fast as the socket takes it; a slow Tor therefore leaves data in the connection's receive buffer and the
+ *   client's advertised window shrinks to zero (RFC 9293 3.8.6), nothing grows;</li>
+ *   <li>Tor → client: the socket is read (OP_READ) only while {@link Flow#down} is empty, and {@code down} drains
+ *   only into free send-buffer space; a slow client therefore stops reads from Tor, and Tor's own flow control
+ *   takes over.</li>
+ * </ul>
+ * Half-closes are carried across: client FIN (all its data forwarded) → {@code shutdownOutput()} on the socket;
+ * socket EOF (all its data queued) → FIN to the client.
+ *
+ * <p>Ownership: one per worker; confined to its thread. Never allocates.
+ */
+final class StreamPump {
+    private static final Logger LOG = System.getLogger(StreamPump.class.getName());
+
+    /**
+     * Reads the SOCKS socket when it is readable and {@code down} is empty.
+     *
+     * @return false when the socket failed (the flow must be reset)
+     */
+    boolean onSocketReady(Flow f) {
+        SelectionKey key = f.key;
+        if (key == null || !key.isValid()) {
+            return f.channel == null;
+        }
+        if (key.isReadable() && f.down.remaining() == 0 && !f.downEof) {
+            try {
+                f.down.clear();
+                int n = f.channel.read(f.down);
+                f.down.flip();
+                if (n < 0) {
+                    f.downEof = true;
+                } else {
+                    f.bytesDown += n;
+                }
+            } catch (IOException e) {
+                f.down.clear().flip();
+                LOG.log(Level.DEBUG, "{0}: SOCKS read failed: {1}", f, e.getMessage());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Moves what can move both ways and sets the channel's interest.
+     *
+     * @return false when the socket failed (the flow must be reset)
+     */
+    boolean pump(Flow f) {
+        if (f.channel == null) {
+            return true;
+        }
+        TcpConnection conn = f.conn;
+        try {
+            if (!f.upShut) {
+                if (f.up.hasRemaining()) {
+                    conn.read(f.up);
+                }
+                if (f.up.position() > 0) {
+                    f.up.flip();
+                    f.bytesUp += f.channel.write(f.up);
+                    f.up.compact();
+                }
+                if (f.up.position() == 0 && conn.readable() == 0
+                    && (conn.events() & TcpConnection.EV_REMOTE_FIN) != 0) {
+                    f.channel.shutdownOutput();
+                    f.upShut = true;
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: SOCKS write failed: {1}", f, e.getMessage());
+            return false;
+        }
+        if (f.down.hasRemaining() && conn.write(f.down) < 0) {
+            f.down.clear().flip(); // the client can no longer receive: drop what Tor sent
+        }
+        if (f.downEof && !f.down.hasRemaining() && !f.downShut) {
+            conn.shutdownOutput();
+            f.downShut = true;
+        }
+        int ops = (!f.downEof && !f.down.hasRemaining() ? SelectionKey.OP_READ : 0)
+            | (f.up.position() > 0 ? SelectionKey.OP_WRITE : 0);
+        if (f.key.interestOps() != ops) {
+            f.key.interestOps(ops);
+        }
+        return true;
+    }
+
+    /** Closes the flow's channel; abortive sends a RST to the SOCKS side (SO_LINGER 0) where the socket has one. */
+    void close(Flow f, boolean abortive) {
+        SocketChannel ch = f.channel;
+        try {
+            if (abortive && ch.isConnected() && ch.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: SO_LINGER: {1}", f, e.getMessage());
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: close: {1}", f, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.torgate.gateway.relay;
+
+import io.torgate.gateway.pipeline.TxQueue;
+import io.torgate.stack.SegmentSink;
+import java.nio.ByteBuffer;
+
+/**
+ * Backs the stack's {@link SegmentSink} with a worker's {@link TxQueue}: each claimed packet is built in place in
+ * the next transmit slot. Confined to the worker thread.
+ */
+final class TxSink implements SegmentSink {
+    private final TxQueue tx;
+
+    TxSink(TxQueue tx) {
+        this.tx = tx;
+    }
+
+    @Override
+    public ByteBuffer claim(int maxLength) {
+        if (maxLength > tx.slotSize()) {
+            return null;
+        }
+        int offset = tx.claim();
+        return tx.buffer().limit(tx.buffer().capacity()).position(offset);
+    }
+
+    @Override
+    public void commit(int length) {
+        tx.commit(length);
+    }
+}

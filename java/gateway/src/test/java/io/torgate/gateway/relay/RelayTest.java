@@ -1,0 +1,216 @@
+package io.torgate.gateway.relay;
+
+import static io.torgate.gateway.testing.Packets.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torgate.gateway.classify.DropPolicy;
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.config.IdleKind;
+import io.torgate.gateway.egress.EgressGuard;
+import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.testing.FakeTun;
+import io.torgate.gateway.testing.Packets;
+import io.torgate.gateway.testing.TestClient;
+import io.torgate.gateway.testing.TestSocksServer;
+import io.torgate.stack.BufferBudget;
+import io.torgate.stack.TcpConnection;
+import io.torgate.tor.ClientEpochs;
+import io.torgate.tor.IsolationKey;
+import io.torgate.tor.IsolationKeys;
+import io.torgate.tor.IsolationPolicy;
+import io.torgate.wire.Tcp;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The stream relay end to end over a fake TUN: our stack as the client, a real SOCKS5 server, a real target. */
+class RelayTest {
+    private static final String CLIENT = "10.137.0.5";
+    private static final String REMOTE = "10.200.0.80";
+    private static final InetAddress LOOPBACK = loopback();
+
+    private final FakeTun tun = new FakeTun(1500);
+    private ServerSocket target;
+    private TestSocksServer socks;
+    private Pipeline pipeline;
+    private BufferBudget budget;
+    private FlowLimits limits;
+    private volatile byte[] served = new byte[0];
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        target = new ServerSocket(0, 50, LOOPBACK);
+        Thread.ofPlatform().daemon().start(this::serveTarget);
+        socks = new TestSocksServer(new InetSocketAddress(LOOPBACK, 0),
+            t -> new InetSocketAddress(LOOPBACK, target.getLocalPort()));
+        start(socks.address(), 2_000);
+    }
+
+    private void start(java.net.SocketAddress endpoint, long timeoutMillis) throws Exception {
+        budget = new BufferBudget(64L << 20);
+        limits = new FlowLimits(2, 100, 100, 100);
+        RelaySettings settings = new RelaySettings(endpoint, timeoutMillis * 1_000_000L, 1500, 64 << 10, 32 << 10);
+        EgressGuard egress = new EgressGuard(List.of(endpoint));
+        IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis);
+        PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
+            List.of(ip("10.139.1.1")), List.of(), DropPolicy.dropAll());
+        pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(2, 256, 32, IdleKind.BLOCK), classifier,
+            i -> new RelayHandler(settings, egress, limits, budget, IsolationPolicy.defaults(), keys,
+                HostnameResolver.NONE, 64));
+        pipeline.start();
+    }
+
+    /** Sends {@link #served}, records what the client sent, closes after the client's EOF. */
+    private void serveTarget() {
+        while (!target.isClosed()) {
+            try (Socket s = target.accept()) {
+                OutputStream out = s.getOutputStream();
+                out.write(served);
+                s.shutdownOutput();
+                InputStream in = s.getInputStream();
+                received.reset();
+                in.transferTo(received);
+            } catch (Exception e) {
+                // next connection
+            }
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        pipeline.close();
+        tun.close();
+        socks.close();
+        target.close();
+    }
+
+    private static byte[] readAll(TestClient c, int expected) throws InterruptedException {
+        ByteBuffer got = ByteBuffer.allocate(expected + 1024);
+        assertTrue(c.stepUntil(() -> {
+            c.conn.read(got);
+            return c.has(TcpConnection.EV_REMOTE_FIN) && c.conn.readable() == 0;
+        }, 20_000), "download did not finish: " + got.position() + " of " + expected + " bytes");
+        return java.util.Arrays.copyOf(got.array(), got.position());
+    }
+
+    @Test
+    void downloadsExactlyWithFinAndReleasesEverything() throws Exception {
+        byte[] body = new byte[1 << 20];
+        new Random(7).nextBytes(body);
+        served = body;
+        TestClient c = new TestClient(tun, CLIENT, 40000, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000), "handshake after SOCKS success");
+        byte[] got = readAll(c, body.length);
+        assertArrayEquals(body, got);
+        c.conn.shutdownOutput();
+        assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000),
+            "flow retired: streams " + limits.streams() + ", budget " + budget.used());
+        TestSocksServer.Request r = socks.requests().get(0);
+        assertEquals(REMOTE, r.host());
+        assertEquals(80, r.port());
+        assertEquals(IsolationKey.USERNAME, r.username());
+        assertEquals(IsolationKey.HEX_LENGTH, r.password().length());
+    }
+
+    @Test
+    void uploadReachesTargetAndClientFinBecomesEof() throws Exception {
+        byte[] upload = new byte[300_000];
+        new Random(3).nextBytes(upload);
+        TestClient c = new TestClient(tun, CLIENT, 40001, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        ByteBuffer src = ByteBuffer.wrap(upload);
+        assertTrue(c.stepUntil(() -> {
+            c.conn.write(src);
+            return !src.hasRemaining();
+        }, 10_000));
+        c.conn.shutdownOutput();
+        readAll(c, 0);
+        assertTrue(c.stepUntil(() -> received.size() == upload.length && limits.streams() == 0, 10_000),
+            "target got " + received.size());
+        assertArrayEquals(upload, received.toByteArray());
+    }
+
+    @Test
+    void refusedPortGetsRstAndIsCounted() throws Exception {
+        socks.refusePort(25);
+        TestClient c = new TestClient(tun, CLIENT, 40002, REMOTE, 25, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_RESET), 5_000), "RST after SOCKS refusal");
+        assertEquals(1, pipeline.drops(DropReason.SOCKS_REFUSED));
+        assertTrue(c.stepUntil(() -> limits.streams() == 0 && limits.synsInFlight() == 0, 2_000));
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void unreachableSocksGetsRst() throws Exception {
+        pipeline.close();
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            deadPort = s.getLocalPort();
+        }
+        start(new InetSocketAddress(LOOPBACK, deadPort), 2_000);
+        TestClient c = new TestClient(tun, CLIENT, 40003, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_RESET), 5_000));
+        assertEquals(1, pipeline.drops(DropReason.SOCKS_UNAVAILABLE));
+    }
+
+    @Test
+    void segmentForUnknownFlowGetsRst() throws Exception {
+        tun.inject(Packets.tcp(CLIENT, 40004, REMOTE, 80, Tcp.ACK, 100, 555, new byte[0]));
+        byte[] rst = tun.nextWritten(5_000);
+        assertNotNull(rst);
+        Tcp t = new Tcp().wrap(ByteBuffer.wrap(rst), 20, rst.length - 20);
+        assertTrue(t.rst());
+        assertEquals(555, t.sequenceNumber(), "SEQ = SEG.ACK (RFC 9293 3.10.7.1)");
+        assertEquals(1, pipeline.drops(DropReason.NO_FLOW));
+    }
+
+    @Test
+    void perClientSynCapRefusesTheThirdPendingSyn() throws Exception {
+        pipeline.close();
+        // A SOCKS endpoint that accepts TCP but never answers: SYNs stay in flight until the timeout.
+        try (ServerSocket silent = new ServerSocket(0, 10, LOOPBACK)) {
+            start(silent.getLocalSocketAddress(), 1_000);
+            tun.inject(Packets.syn(CLIENT, 41000, REMOTE, 80));
+            tun.inject(Packets.syn(CLIENT, 41001, REMOTE, 80));
+            tun.inject(Packets.syn(CLIENT, 41002, REMOTE, 80));
+            tun.inject(Packets.syn("10.137.0.6", 41003, REMOTE, 80));
+            byte[] rst = tun.nextWritten(3_000);
+            assertNotNull(rst, "the third SYN of one client is refused at once");
+            int refusedPort = new Tcp().wrap(ByteBuffer.wrap(rst), 20, rst.length - 20).destinationPort();
+            // Shards admit concurrently: which of the three loses the race is not fixed, that one loses is.
+            assertTrue(refusedPort >= 41000 && refusedPort <= 41002, "refused " + refusedPort);
+            assertEquals(1, pipeline.drops(DropReason.SYN_LIMIT_CLIENT));
+            assertEquals(3, limits.synsInFlight(), "another client is unaffected");
+            for (int i = 0; i < 3; i++) {
+                assertNotNull(tun.nextWritten(5_000), "timed-out SYNs get RSTs");
+            }
+            assertEquals(3, pipeline.drops(DropReason.SOCKS_TIMEOUT));
+            assertEquals(0, limits.synsInFlight());
+        }
+    }
+}
