@@ -29,7 +29,8 @@ lab_suite() { # a lab suite counts as one test
 trap 'bash test-vms/tornet.sh down >/dev/null 2>&1 || true' EXIT
 
 # Maven builds the native library through CMake, then runs every module's tests (real TUNs, as root).
-phase maven mvn -B -ntp install -Dstyle.color=never
+rm -rf java/*/target/surefire-reports bench/target/surefire-reports
+phase maven mvn -B -ntp -fae install -Dstyle.color=never
 phase ctest ctest --test-dir build/native --output-on-failure --timeout 120
 
 if [ "$quick" = 0 ] && [ -d test-vms/suites ]; then
