@@ -91,6 +91,8 @@ public final class Dns {
     private int length;
     private int end;
     private int questionEnd;
+    /** Index of the first question's QTYPE, found by checkLength() so accessors need not re-walk the name. */
+    private int questionFixed;
     private int answerEnd;
     private int authorityEnd;
     private int recordsEnd;
@@ -151,6 +153,9 @@ public final class Dns {
             pos = name.skip(buf, offset, end, pos);
             if (pos < 0) {
                 return pos;
+            }
+            if (i == 0) {
+                questionFixed = pos;
             }
             pos += QUESTION_FIXED;
             if (pos > end) {
@@ -301,18 +306,14 @@ public final class Dns {
         return offset + HEADER_LENGTH;
     }
 
-    /** QTYPE of the first question (requires questionCount() >= 1). */
+    /** QTYPE of the first question, or -1 when there is none. */
     public int questionType() {
-        return buf.getShort(questionFixed()) & 0xFFFF;
+        return questionCount() == 0 ? -1 : buf.getShort(questionFixed) & 0xFFFF;
     }
 
-    /** QCLASS of the first question. */
+    /** QCLASS of the first question, or -1 when there is none. */
     public int questionClass() {
-        return buf.getShort(questionFixed() + 2) & 0xFFFF;
-    }
-
-    private int questionFixed() {
-        return name.skip(buf, offset, end, offset + HEADER_LENGTH);
+        return questionCount() == 0 ? -1 : buf.getShort(questionFixed + 2) & 0xFFFF;
     }
 
     /** Absolute index after the question section (where the answer section starts). */

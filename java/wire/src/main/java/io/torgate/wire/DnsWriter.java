@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  * authority record that does not fit is left out whole, the TC bit is set (RFC 2181 section 9) and later
  * answer and authority records are refused, so the client retries over TCP (RFC 7766).
  *
- * <p>The output must not overlap the query's bytes. Ownership: one writer per thread, reused for every response; it keeps indexes only. Not thread-safe.
+ * <p>The output must not overlap the query's bytes. Ownership: one writer per thread, reused for every
+ * response; it keeps indexes only. Not thread-safe.
  */
 public final class DnsWriter {
     /** Offset of the question name from the message start: the target of owner-name pointers. */

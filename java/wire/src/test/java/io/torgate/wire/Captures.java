@@ -66,7 +66,8 @@ final class Captures {
         + "8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babb"
         + "bcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf";
     /** Frame 14: python3 sendto(b"hello torgate\\n") from 10.99.0.1:53871 to 10.99.0.2:9999. */
-    static final String UDP_HELLO = "4500002adc834000401149770a6300010a630002d26f270f0016003368656c6c6f20746f72676174650a";
+    static final String UDP_HELLO = "4500002adc834000401149770a6300010a630002d26f270f00160033"
+        + "68656c6c6f20746f72676174650a";
     /** Frame 15: the kernel's port unreachable for UDP_HELLO (DSCP CS6, quotes the whole datagram). */
     static final String ICMP_PORT_UNREACHABLE = ""
         + "45c00046a7c900004001bd650a6300020a630001030311ed000000004500002adc834000401149770a6300010a630002"

@@ -42,6 +42,7 @@ class ChecksumFuzzTest {
         int oldWord = (bytes[offset + 4] & 0xFF) << 8 | bytes[offset + 5] & 0xFF;
         bytes[offset + 4] = (byte) (newWord >>> 8);
         bytes[offset + 5] = (byte) newWord;
-        assertEquals(ChecksumTest.reference(bytes, offset, bytes.length), Checksum.update16(checksum, oldWord, newWord));
+        int expected = ChecksumTest.reference(bytes, offset, bytes.length);
+        assertEquals(expected, Checksum.update16(checksum, oldWord, newWord));
     }
 }

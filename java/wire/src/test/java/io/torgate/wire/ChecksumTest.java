@@ -116,7 +116,8 @@ class ChecksumTest {
     }
 
     @Property(tries = 10_000)
-    void update16AgreesWithFullRecompute(@ForAll("headers") byte[] data, @ForAll @IntRange(min = 0, max = 1000) int pick,
+    void update16AgreesWithFullRecompute(@ForAll("headers") byte[] data,
+                                         @ForAll @IntRange(min = 0, max = 1000) int pick,
                                          @ForAll @IntRange(min = 0, max = 0xFFFF) int newWord) {
         int words = data.length / 2;
         int field = 2 * (1 + pick % (words - 1));

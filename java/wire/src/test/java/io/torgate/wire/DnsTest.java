@@ -171,4 +171,20 @@ class DnsTest {
         assertEquals(WireError.OK, dns.checkLength());
         assertEquals("\\032", dns.questionName());
     }
+
+    @Test
+    void headerOnlyMessageHasNoQuestion() {
+        udpMessage(dns, Captures.DNS_A_NOEDNS_QUERY);
+        ByteBuffer buf = dns.buffer();
+        buf.putShort(UDP_DNS + 4, (short) 0);
+        dns.wrap(buf, UDP_DNS, Dns.HEADER_LENGTH);
+        assertEquals(WireError.OK, dns.checkLength());
+        assertEquals(WireError.BAD_COUNT, dns.checkQuery());
+        assertEquals(-1, dns.questionType());
+        assertEquals(-1, dns.questionClass());
+        assertEquals("", dns.questionName());
+        assertFalse(dns.questionNameEquals("www.test.zone"));
+        assertFalse(dns.questionHasTopLabel("zone"));
+        assertEquals(-1, dns.firstRecord());
+    }
 }

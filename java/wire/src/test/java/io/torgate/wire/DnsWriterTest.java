@@ -72,8 +72,8 @@ class DnsWriterTest {
     void buildsNodataWithSoaForNegativeCaching() {
         Dns q = query(Captures.DNS_AAAA_DNSSEC_QUERY);
         writer.startResponse(q, out, 0, q.maxUdpResponse(4096), Dns.RCODE_NOERROR, false);
-        assertEquals(WireError.OK, writer.addSoa(DnsWriter.QUESTION_NAME, 3600, "torgate.invalid", "hostmaster.torgate.invalid",
-            1, 3600, 600, 86400, 60));
+        assertEquals(WireError.OK, writer.addSoa(DnsWriter.QUESTION_NAME, 3600, "torgate.invalid",
+            "hostmaster.torgate.invalid", 1, 3600, 600, 86400, 60));
         writer.addOpt(1232, q.dnssecOk());
         Dns r = reparse(writer.finish());
         assertTrue(r.isResponse());
