@@ -53,7 +53,7 @@ class RealTorTest {
     @Timeout(value = 400)
     static void startTor() throws Exception {
         net = TorNet.up();
-        hostIp = "10.250.1.2"; // root end of tgnet-root, reachable from the exits in tg-net
+        hostIp = net.rootAddress();
         target1 = new HoldServer(hostIp);
         target2 = new HoldServer(hostIp);
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgtor");
@@ -119,7 +119,8 @@ class RealTorTest {
         open.add(ch);
         c.startConnect(ch, ClientMatch.parseIpv4(ip), port, key);
         assertTrue(Socks5Blocking.drive(c, ch, 60_000), "SOCKS exchange timed out");
-        assertEquals(Socks5Client.Status.SUCCEEDED, c.status(), () -> c.failure() + " " + c.reply());
+        assertEquals(Socks5Client.Status.SUCCEEDED, c.status(), () -> c.failure() + " " + c.reply() + " to " + ip
+                + ":" + port + "\nevents: " + events.subList(Math.max(0, events.size() - 6), events.size()));
         return circuitFor(key, ip + ":" + port);
     }
 

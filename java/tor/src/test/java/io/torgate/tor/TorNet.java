@@ -66,6 +66,22 @@ final class TorNet {
         return Files.readString(Path.of(env.get("TORNET_CLIENT_TORRC")));
     }
 
+    /**
+     * The root namespace's address on the lab link ({@code TORNET_ROOT_IF}): exits route to it, so listeners bound
+     * there are stream targets that are not relay ports (TORNET.md pitfall 3).
+     */
+    String rootAddress() throws IOException, InterruptedException {
+        String dev = get("TORNET_ROOT_IF");
+        Process p = new ProcessBuilder("ip", "-4", "-o", "addr", "show", "dev", dev).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(out);
+        if (!m.find()) {
+            throw new IOException("no IPv4 address on " + dev + ": " + out);
+        }
+        return m.group(1);
+    }
+
     String get(String key) {
         String v = env.get(key);
         if (v == null) {
