@@ -81,6 +81,26 @@ final class Impairment {
         return fate;
     }
 
+    /**
+     * Applies one fate to the packet at absolute {@code [offset, offset + length)}: corrupts it in place, holds a
+     * duplicate and/or the packet itself in the delay line.
+     *
+     * @return true when the packet goes on now, false when it was dropped or held back
+     */
+    boolean apply(ByteBuffer buf, int offset, int length, long now) {
+        int fate = decide();
+        if (fate == DROP) {
+            return false;
+        }
+        if ((fate & CORRUPT) != 0) {
+            corrupt(buf, offset, length);
+        }
+        if ((fate & DUPLICATE) != 0) {
+            hold(buf, offset, length, now);
+        }
+        return (fate & DELAY) == 0 || !hold(buf, offset, length, now);
+    }
+
     /** Flips one random bit of the packet at absolute {@code [offset, offset + length)}. */
     void corrupt(ByteBuffer buf, int offset, int length) {
         int bit = random.nextInt(length * 8);

@@ -1,12 +1,18 @@
 package io.torgate.stack.interop;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
 import io.torgate.stack.TcpConfig;
 import io.torgate.tun.TunConfig;
 import io.torgate.tun.TunDevice;
 import io.torgate.tun.testing.NetNs;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * A fresh network namespace holding a TUN device {@code tgs0} (10.77.0.1/24, MTU 1500) and the
@@ -23,10 +29,12 @@ final class InteropLab implements AutoCloseable {
     final NetNs ns;
     final TunDevice tun;
     final InteropServer server;
+    private final Impairment outbound;
     private final Thread thread;
 
-    private InteropLab(NetNs ns, TunDevice tun, InteropServer server) {
+    private InteropLab(NetNs ns, TunDevice tun, InteropServer server, Impairment outbound) {
         this.ns = ns;
+        this.outbound = outbound;
         this.tun = tun;
         this.server = server;
         this.thread = new Thread(server, "interop-server");
@@ -44,7 +52,7 @@ final class InteropLab implements AutoCloseable {
         try {
             TunConfig tc = TunConfig.builder("tgs0").mtu(1500).ipv4(TUN_ADDRESS, 24).build();
             tun = ns.call(() -> TunDevice.open(tc));
-            return new InteropLab(ns, tun, new InteropServer(tun, cfg, maxFlows, in, out));
+            return new InteropLab(ns, tun, new InteropServer(tun, cfg, maxFlows, in, out), out);
         } catch (Exception | Error e) {
             if (tun != null) {
                 tun.close();
@@ -56,8 +64,40 @@ final class InteropLab implements AutoCloseable {
 
     /** A blocking kernel TCP socket in the namespace, connected to the server's {@code port}. */
     SocketChannel connect(int port) throws Exception {
-        InetSocketAddress addr = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 77, 0, 2}), port);
+        InetSocketAddress addr = serverAddress(port);
         return ns.call(() -> SocketChannel.open(addr));
+    }
+
+    /** The server's {@code SERVER:port}, built without any name lookup. */
+    static InetSocketAddress serverAddress(int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(SERVER, new byte[] {10, 77, 0, 2}), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("a 4-byte address is always valid", e);
+        }
+    }
+
+    /**
+     * Runs a test body against this lab, failing it after {@code limit} (the body's thread is interrupted, which
+     * closes its blocking sockets) and when the server loop died.
+     */
+    void within(Duration limit, Executable body) {
+        assertTimeoutPreemptively(limit, () -> {
+            body.execute();
+            checkServer();
+        }, () -> server.describe() + (outbound == null ? "" : " outbound[" + outbound + "]"));
+    }
+
+    /** Waits up to {@code millis} for {@code condition} (server statistics are published once per loop). */
+    static boolean await(BooleanSupplier condition, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     /** Throws what ended the server loop, if anything did. */

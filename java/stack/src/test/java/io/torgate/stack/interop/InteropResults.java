@@ -21,11 +21,7 @@ final class InteropResults {
 
     /** The upload from {@code clientPort}, waiting up to {@code millis} for the server to report it; or null. */
     Upload awaitUpload(int clientPort, long millis) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        Upload u;
-        while ((u = uploads.get(clientPort)) == null && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        return u;
+        InteropLab.await(() -> uploads.containsKey(clientPort), millis);
+        return uploads.get(clientPort);
     }
 }

@@ -127,22 +127,9 @@ final class InteropServer implements Runnable {
 
     /** A packet read from the TUN: through the inbound impairment (if any), then into the stack. */
     private void arrive(ByteBuffer buf, int off, int len, long now) {
-        if (inbound != null) {
-            int fate = inbound.decide();
-            if (fate == Impairment.DROP) {
-                return;
-            }
-            if ((fate & Impairment.CORRUPT) != 0) {
-                inbound.corrupt(buf, off, len);
-            }
-            if ((fate & Impairment.DUPLICATE) != 0) {
-                inbound.hold(buf, off, len, now);
-            }
-            if ((fate & Impairment.DELAY) != 0 && inbound.hold(buf, off, len, now)) {
-                return;
-            }
+        if (inbound == null || inbound.apply(buf, off, len, now)) {
+            inbound(buf, off, len, now);
         }
-        inbound(buf, off, len, now);
     }
 
     /** Checked parsing, demultiplexing and SYN detection for one IPv4 packet. */

@@ -2,7 +2,6 @@ package io.torgate.stack.interop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.torgate.stack.TcpConfig;
 import java.nio.channels.SocketChannel;
@@ -28,7 +27,7 @@ class KernelConcurrencyTest {
     void twoHundredConcurrentConnectionsOpenTransferAndClose() throws Exception {
         TcpConfig cfg = KernelInteropTest.config().receiveBuffer(64 * 1024).sendBuffer(64 * 1024);
         try (InteropLab lab = InteropLab.start(cfg, 256, null, null)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(120), () -> run(lab), lab.server::describe);
+            lab.within(Duration.ofSeconds(120), () -> run(lab));
         }
     }
 
@@ -39,6 +38,7 @@ class KernelConcurrencyTest {
             for (int i = 0; i < CONNECTIONS; i++) {
                 channels.add(lab.connect(i % 2 == 0 ? ServiceFlow.ECHO_PORT : ServiceFlow.SOURCE_PORT));
             }
+            InteropLab.await(() -> lab.server.flowCount == CONNECTIONS, 2_000);
             assertEquals(CONNECTIONS, lab.server.flowCount, "all connections open at once");
             List<Callable<Void>> jobs = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
@@ -56,10 +56,7 @@ class KernelConcurrencyTest {
                 ch.close();
             }
         }
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (lab.server.flowCount > 0 && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
+        InteropLab.await(() -> lab.server.flowCount == 0, 10_000);
         lab.checkServer();
         assertEquals(0, lab.server.flowCount, "flow table empty after TIME-WAIT: " + lab.server.describe());
         assertEquals(CONNECTIONS, lab.server.accepted);

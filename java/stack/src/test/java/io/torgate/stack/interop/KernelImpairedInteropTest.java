@@ -1,6 +1,5 @@
 package io.torgate.stack.interop;
 
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -25,10 +24,7 @@ class KernelImpairedInteropTest {
         Impairment in = netem(11);
         Impairment out = netem(12);
         try (InteropLab lab = InteropLab.start(KernelInteropTest.config(), 16, in, out)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(240), () -> {
-                KernelInteropTest.upload(lab, 100 * MIB, 5);
-                lab.checkServer();
-            }, () -> lab.server.describe() + " out[" + out + "]");
+            lab.within(Duration.ofSeconds(240), () -> KernelInteropTest.upload(lab, 100 * MIB, 5));
             assertImpaired(lab, in, out);
         }
     }
@@ -38,10 +34,7 @@ class KernelImpairedInteropTest {
         Impairment in = netem(21);
         Impairment out = netem(22);
         try (InteropLab lab = InteropLab.start(KernelInteropTest.config(), 16, in, out)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(240), () -> {
-                KernelInteropTest.download(lab, 100 * MIB);
-                lab.checkServer();
-            }, () -> lab.server.describe() + " out[" + out + "]");
+            lab.within(Duration.ofSeconds(240), () -> KernelInteropTest.download(lab, 100 * MIB));
             assertImpaired(lab, in, out);
         }
     }

@@ -2,10 +2,12 @@ package io.torgate.stack.interop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torgate.stack.TcpConfig;
+import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,36 +26,44 @@ class KernelInteropTest {
     @Test
     void uploadOfHundredMebibytesArrivesExact() throws Exception {
         try (InteropLab lab = InteropLab.start(config(), 16, null, null)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
-                upload(lab, 100 * MIB, 1);
-                lab.checkServer();
-            }, lab.server::describe);
+            lab.within(Duration.ofSeconds(150), () -> upload(lab, 100 * MIB, 1));
         }
     }
 
     @Test
     void downloadOfHundredMebibytesArrivesExact() throws Exception {
         try (InteropLab lab = InteropLab.start(config(), 16, null, null)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
-                download(lab, 100 * MIB);
-                lab.checkServer();
-            }, lab.server::describe);
+            lab.within(Duration.ofSeconds(150), () -> download(lab, 100 * MIB));
         }
     }
 
     @Test
     void echoRoundTripIsExact() throws Exception {
         try (InteropLab lab = InteropLab.start(config(), 16, null, null)) {
-            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-                echo(lab, 8 * MIB, 3);
-                lab.checkServer();
-            }, lab.server::describe);
+            lab.within(Duration.ofSeconds(60), () -> echo(lab, 8 * MIB, 3));
+        }
+    }
+
+    @Test
+    void synToAPortWithoutServiceCreatesNoFlow() throws Exception {
+        try (InteropLab lab = InteropLab.start(config(), 16, null, null)) {
+            lab.within(Duration.ofSeconds(30), () -> {
+                try (SocketChannel ch = lab.ns.call(SocketChannel::open)) {
+                    ch.configureBlocking(false);
+                    ch.connect(InteropLab.serverAddress(4444));
+                    InteropLab.await(() -> lab.server.noFlow > 0, 2_000);
+                    assertFalse(ch.finishConnect(), "nobody answers a SYN to a port without a service");
+                }
+                assertTrue(lab.server.noFlow > 0, "the SYN reached the server and was dropped");
+                assertEquals(0, lab.server.accepted);
+                assertEquals(0, lab.server.flowCount);
+            });
         }
     }
 
     static void upload(InteropLab lab, long bytes, long seed) throws Exception {
         try (SocketChannel ch = lab.connect(ServiceFlow.DISCARD_PORT)) {
-            int port = ((java.net.InetSocketAddress) ch.getLocalAddress()).getPort();
+            int port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             KernelClient.Transfer sent = KernelClient.upload(ch, bytes, seed);
             InteropResults.Upload got = lab.server.results.awaitUpload(port, 10_000);
             assertNotNull(got, "the discard service reported the upload");

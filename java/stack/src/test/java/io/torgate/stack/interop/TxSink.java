@@ -68,17 +68,7 @@ final class TxSink implements SegmentSink {
         for (int i = 0; i < count; i++) {
             int off = batch.slotOffset(i);
             int len = batch.length(i);
-            int fate = impairment.decide();
-            if (fate == Impairment.DROP) {
-                continue;
-            }
-            if ((fate & Impairment.CORRUPT) != 0) {
-                impairment.corrupt(buf, off, len);
-            }
-            if ((fate & Impairment.DUPLICATE) != 0) {
-                impairment.hold(buf, off, len, now);
-            }
-            if ((fate & Impairment.DELAY) == 0 || !impairment.hold(buf, off, len, now)) {
+            if (impairment.apply(buf, off, len, now)) {
                 writeSlots(i, 1);
             }
         }
