@@ -91,6 +91,19 @@ public final class Icmp {
         return WireError.OK;
     }
 
+    /**
+     * {@link #checkLength()} and then the checksum.
+     *
+     * @return {@link WireError#OK}, {@link WireError#TRUNCATED} or {@link WireError#BAD_CHECKSUM}
+     */
+    public int check() {
+        int code = checkLength();
+        if (code != WireError.OK) {
+            return code;
+        }
+        return verifyChecksum() ? WireError.OK : WireError.BAD_CHECKSUM;
+    }
+
     /** True when the whole message sums to zero (RFC 792, "Checksum"). */
     public boolean verifyChecksum() {
         return Checksum.finish(Checksum.add(buf, offset, length, 0)) == 0;

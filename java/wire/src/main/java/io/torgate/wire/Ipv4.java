@@ -125,6 +125,19 @@ public final class Ipv4 {
         return WireError.OK;
     }
 
+    /**
+     * {@link #checkLength()} and then the header checksum, in one call for the receive path.
+     *
+     * @return {@link WireError#OK}, a code from {@link #checkLength()}, or {@link WireError#BAD_CHECKSUM}
+     */
+    public int checkHeader() {
+        int code = checkLength();
+        if (code != WireError.OK) {
+            return code;
+        }
+        return verifyChecksum() ? WireError.OK : WireError.BAD_CHECKSUM;
+    }
+
     /** True when the header (with options) sums to zero: RFC 791 section 3.1, "Header Checksum". */
     public boolean verifyChecksum() {
         return Checksum.finish(Checksum.add(buf, offset, headerLength(), 0)) == 0;

@@ -75,6 +75,19 @@ public final class Udp {
     }
 
     /**
+     * {@link #checkLength()} and then the checksum, in one call for the receive path.
+     *
+     * @return {@link WireError#OK}, a code from {@link #checkLength()}, or {@link WireError#BAD_CHECKSUM}
+     */
+    public int check(int srcAddr, int dstAddr) {
+        int code = checkLength();
+        if (code != WireError.OK) {
+            return code;
+        }
+        return verifyChecksum(srcAddr, dstAddr) ? WireError.OK : WireError.BAD_CHECKSUM;
+    }
+
+    /**
      * Verifies the checksum over the pseudo-header, header and data. A zero field means the sender computed
      * none, which RFC 768 allows over IPv4, so it verifies.
      *

@@ -26,6 +26,10 @@ class IcmpTest {
         assertEquals(Icmp.TYPE_ECHO_REQUEST, icmp.type());
         assertEquals(0, icmp.code());
         assertEquals(0x2bc3, icmp.checksum());
+        assertEquals(WireError.OK, icmp.check());
+        icmp.sequenceNumber(2);
+        assertEquals(WireError.BAD_CHECKSUM, icmp.check());
+        icmp.sequenceNumber(1);
         assertEquals(0x3166, icmp.identifier());
         assertEquals(1, icmp.sequenceNumber());
         assertEquals(56, icmp.payloadLength());

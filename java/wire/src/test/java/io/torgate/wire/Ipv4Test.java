@@ -137,8 +137,10 @@ class Ipv4Test {
         ip.totalLength(42);
         assertEquals(WireError.OK, ip.checkLength());
         assertTrue(ip.verifyChecksum());
+        assertEquals(WireError.OK, ip.checkHeader());
         buf.put(8, (byte) 63); // TTL changed without updating the checksum
         assertFalse(ip.verifyChecksum());
+        assertEquals(WireError.BAD_CHECKSUM, ip.checkHeader());
         ip.headerChecksum(Checksum.update16(ip.headerChecksum(), 0x4011, 0x3f11));
         assertTrue(ip.verifyChecksum());
     }

@@ -26,6 +26,10 @@ class UdpTest {
         assertEquals(0x0033, udp.checksum());
         assertTrue(udp.verifyChecksum(HOST1, HOST2));
         assertFalse(udp.verifyChecksum(HOST1, HOST2 + 1)); // the pseudo-header counts
+        assertEquals(WireError.OK, udp.check(HOST1, HOST2));
+        buf.put(28, (byte) 'H');
+        assertEquals(WireError.BAD_CHECKSUM, udp.check(HOST1, HOST2));
+        buf.put(28, (byte) 'h');
         assertEquals(28, udp.payloadOffset());
         assertEquals(14, udp.payloadLength());
         byte[] data = new byte[udp.payloadLength()];
