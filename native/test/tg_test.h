@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int tg_failures;
+static int tg_failures __attribute__((unused));
 
 #define CHECK(cond)                                                          \
   do {                                                                       \
