@@ -75,7 +75,11 @@ public final class Socks5Client {
     private int filled;
     private IOException lastError;
 
-    /** Opens a non-blocking channel to {@code address} (TCP or Unix) and starts connecting it. */
+    /**
+     * Opens a non-blocking channel to {@code address} (TCP or Unix) and starts connecting it. An IOException here
+     * (socket file missing, connection refused at once) means tor is down: answer the client with
+     * {@link ClientAction#RST} (or {@link ClientAction#DNS_SERVFAIL}), as for {@link Failure#IO_ERROR}.
+     */
     public static SocketChannel open(SocketAddress address) throws IOException {
         SocketChannel ch = address instanceof UnixDomainSocketAddress
                 ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();

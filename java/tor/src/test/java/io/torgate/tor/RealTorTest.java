@@ -40,6 +40,7 @@ class RealTorTest {
     private static TorNet net;
     private static Path dir;
     private static ManagedTor tor;
+    private static Torrc torrc;
     private static HoldServer target1;
     private static HoldServer target2;
     private static String hostIp;
@@ -57,7 +58,7 @@ class RealTorTest {
         target1 = new HoldServer(hostIp);
         target2 = new HoldServer(hostIp);
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgtor");
-        Torrc torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"),
+        torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"),
                 net.clientTorrc() + "\nConfluxEnabled 0\n");
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 500, 5_000));
         tor.addControlListener(new ControlEventListener() {
@@ -145,6 +146,19 @@ class RealTorTest {
         assertTrue(BootstrapStatus.parse(tor.control().getInfo("status/bootstrap-phase")).done());
         assertTrue(tor.control().getInfo("version").startsWith("0.4"));
         assertTrue(tor.isReady());
+    }
+
+    @Test
+    @Order(1)
+    void externalModeAuthenticatesWithSafeCookieOnTheControlSocket() throws Exception {
+        try (ExternalTor ext = new ExternalTor(tor.socksAddress(),
+                java.net.UnixDomainSocketAddress.of(torrc.controlSocket()), null)) {
+            assertTrue(ext.isReady());
+            ProtocolInfo info = ext.control().protocolInfo();
+            assertTrue(info.methods().contains("SAFECOOKIE"), info.toString());
+            assertEquals(torrc.cookieFile(), info.cookieFile());
+            assertNotNull(stream(IsolationProfile.BROWSER, B, hostIp, target1.port()));
+        }
     }
 
     @Test
