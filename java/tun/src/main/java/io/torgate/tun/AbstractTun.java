@@ -1,6 +1,7 @@
 package io.torgate.tun;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -79,6 +80,7 @@ abstract class AbstractTun implements TunDevice {
     try {
       return Errors.check(name, "read", readPackets(batch, firstSlot, maxCount));
     } finally {
+      keepAlive(batch);
       leave();
     }
   }
@@ -102,6 +104,7 @@ abstract class AbstractTun implements TunDevice {
     try {
       return Errors.check(name, "write", writePackets(batch, firstSlot, count));
     } finally {
+      keepAlive(batch);
       leave();
     }
   }
@@ -114,6 +117,7 @@ abstract class AbstractTun implements TunDevice {
     try {
       return Errors.check(name, "poll", poll(timeoutMillis)) > 0;
     } finally {
+      keepAlive(null);
       leave();
     }
   }
@@ -144,6 +148,15 @@ abstract class AbstractTun implements TunDevice {
   /** True once {@link #close()} has been called (the fds may still be open while calls drain). */
   final boolean isClosed() {
     return (state.get() & CLOSED) != 0;
+  }
+
+  /**
+   * Native code sees only raw addresses: the batch (whose buffers GC would free) and this device (which owns
+   * native blocks in the JNA variant) must stay reachable until the native call has returned.
+   */
+  private void keepAlive(PacketBatch batch) {
+    Reference.reachabilityFence(batch);
+    Reference.reachabilityFence(this);
   }
 
   private void enter() throws ClosedChannelException {
