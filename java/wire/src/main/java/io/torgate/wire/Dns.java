@@ -136,7 +136,7 @@ public final class Dns {
      */
     public int checkLength() {
         opt = -1;
-        if (buf == null || offset < 0 || length < HEADER_LENGTH || offset > buf.capacity() - length) {
+        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         int questions = questionCount();

@@ -102,7 +102,7 @@ public final class DnsWriter {
                       int rcode, boolean authoritative) {
         this.out = out;
         this.start = offset;
-        this.limit = offset + Math.min(maxLength, out.capacity() - offset);
+        this.limit = offset + Math.min(maxLength, out.limit() - offset);
         this.reserved = reserveOpt ? OPT_LENGTH : 0;
         this.section = 0;
         this.truncated = false;

@@ -85,7 +85,7 @@ public final class Icmp {
 
     /** @return {@link WireError#OK} or {@link WireError#TRUNCATED}; never throws */
     public int checkLength() {
-        if (buf == null || offset < 0 || length < HEADER_LENGTH || offset > buf.capacity() - length) {
+        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         return WireError.OK;

@@ -105,7 +105,7 @@ public final class Ipv4 {
      * @return {@link WireError#OK} or a negative {@link WireError} code; never throws
      */
     public int checkLength() {
-        if (buf == null || offset < 0 || length < MIN_HEADER_LENGTH || offset > buf.capacity() - length) {
+        if (!Bounds.fits(buf, offset, length, MIN_HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         if (version() != 4) {

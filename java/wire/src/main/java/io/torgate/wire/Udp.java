@@ -67,7 +67,7 @@ public final class Udp {
      * @return {@link WireError#OK}, {@link WireError#TRUNCATED} or {@link WireError#BAD_TOTAL_LENGTH}; never throws
      */
     public int checkLength() {
-        if (buf == null || offset < 0 || length < HEADER_LENGTH || offset > buf.capacity() - length) {
+        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         int udpLength = udpLength();

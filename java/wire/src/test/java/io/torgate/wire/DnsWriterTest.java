@@ -117,6 +117,9 @@ class DnsWriterTest {
         assertEquals(q.id(), r.id());
         assertEquals(0, r.questionCount());
         assertEquals(WireError.TRUNCATED, writer.startHeaderOnly(broken, 0, 11, out, 0, 512, Dns.RCODE_FORMERR));
+        // The output buffer's limit bounds the response like the client's size does.
+        ByteBuffer small = ByteBuffer.allocate(100).limit(11);
+        assertEquals(WireError.TRUNCATED, writer.startHeaderOnly(broken, 0, 20, small, 0, 512, Dns.RCODE_FORMERR));
     }
 
     @Test

@@ -15,14 +15,20 @@ class IcmpTest {
     private final Icmp icmp = new Icmp();
     private final Ipv4 ip = new Ipv4();
 
-    @Test
-    void parsesKnownBytes() {
-        ByteBuffer buf = Captures.buffer(Captures.ECHO_REQUEST_RECORD_ROUTE, 0);
-        ip.wrap(buf, 0, 124);
+    /** Wraps the IPv4 packet and the ICMP message inside it, checking both. */
+    private ByteBuffer wrapCapture(String hex) {
+        ByteBuffer buf = Captures.buffer(hex, 0);
+        ip.wrap(buf, 0, buf.capacity() - 7);
         assertEquals(WireError.OK, ip.checkLength());
         icmp.wrap(buf, ip.payloadOffset(), ip.payloadLength());
         assertEquals(WireError.OK, icmp.checkLength());
         assertTrue(icmp.verifyChecksum());
+        return buf;
+    }
+
+    @Test
+    void parsesKnownBytes() {
+        wrapCapture(Captures.ECHO_REQUEST_RECORD_ROUTE);
         assertEquals(Icmp.TYPE_ECHO_REQUEST, icmp.type());
         assertEquals(0, icmp.code());
         assertEquals(0x2bc3, icmp.checksum());
@@ -38,12 +44,7 @@ class IcmpTest {
 
     @Test
     void parsesPortUnreachableQuotingTheDatagram() {
-        ByteBuffer buf = Captures.buffer(Captures.ICMP_PORT_UNREACHABLE, 0);
-        ip.wrap(buf, 0, 70);
-        assertEquals(WireError.OK, ip.checkLength());
-        icmp.wrap(buf, ip.payloadOffset(), ip.payloadLength());
-        assertEquals(WireError.OK, icmp.checkLength());
-        assertTrue(icmp.verifyChecksum());
+        ByteBuffer buf = wrapCapture(Captures.ICMP_PORT_UNREACHABLE);
         assertEquals(Icmp.TYPE_DESTINATION_UNREACHABLE, icmp.type());
         assertEquals(Icmp.CODE_PORT_UNREACHABLE, icmp.code());
         Ipv4 quoted = new Ipv4().wrap(buf, icmp.payloadOffset(), icmp.payloadLength());

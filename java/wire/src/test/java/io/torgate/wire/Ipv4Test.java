@@ -113,6 +113,9 @@ class Ipv4Test {
         assertEquals(WireError.TRUNCATED, ip.wrap(buf, 10, 124).checkLength());
         assertEquals(WireError.TRUNCATED, ip.wrap(buf, -1, 20).checkLength());
         assertEquals(WireError.TRUNCATED, ip.wrap(null, 0, 20).checkLength());
+        // Absolute reads stop at the limit, not the capacity: a range past the limit is truncated too.
+        ByteBuffer limited = ByteBuffer.allocate(200).put(0, packet).limit(100);
+        assertEquals(WireError.TRUNCATED, ip.wrap(limited, 0, 124).checkLength());
     }
 
     @Test
