@@ -93,9 +93,13 @@ final class DnsHarness implements AutoCloseable {
 
     /** Asks and waits up to 5 s for the answer. */
     byte[] ask(int client, int server, byte[] query) throws InterruptedException {
+        return ask(client, server, query, 5_000);
+    }
+
+    byte[] ask(int client, int server, byte[] query, long millis) throws InterruptedException {
         int port = port();
         submit(client, port, server, query);
-        byte[] r = reply(client, port, server, 5_000);
+        byte[] r = reply(client, port, server, millis);
         assertNotNull(r, "no answer");
         return r;
     }
