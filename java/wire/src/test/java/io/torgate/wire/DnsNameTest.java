@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class DnsNameTest {
@@ -112,5 +116,25 @@ class DnsNameTest {
         assertEquals(WireError.BAD_LABEL, DnsName.write(out, 0, 300, longest + "d"));
         assertEquals(WireError.BAD_LABEL, DnsName.write(out, 0, 300, "bad\\2"));
         assertEquals(WireError.BAD_LABEL, DnsName.write(out, 0, 300, "\u0100"));
+    }
+
+    /** Any wire name, printed in presentation form (escapes included) and written back, is the same bytes. */
+    @Property(tries = 2000)
+    void presentationFormRoundTrips(@ForAll @Size(max = 6) List<@Size(min = 1, max = 63) byte[]> labels) {
+        ByteBuffer wire = ByteBuffer.allocate(600);
+        int w = 0;
+        for (byte[] label : labels) {
+            if (w + 1 + label.length + 1 > DnsName.MAX_WIRE_LENGTH) {
+                break;
+            }
+            wire.put(w, (byte) label.length).put(w + 1, label);
+            w += 1 + label.length;
+        }
+        wire.put(w++, (byte) 0);
+        StringBuilder text = new StringBuilder();
+        assertEquals(w, cursor.appendTo(wire, 0, w, 0, text));
+        ByteBuffer back = ByteBuffer.allocate(300);
+        assertEquals(w, DnsName.write(back, 0, 300, text));
+        assertEquals(wire.slice(0, w), back.slice(0, w));
     }
 }
