@@ -36,6 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code writeDropped64} isolates the write path: the same packets with a corrupted IPv4 header checksum, which
  * the kernel drops in ip_rcv right after the TUN hands them over (counted in its InHdrErrors), so the score is
  * the write(2) call, the skb allocation and copy, and an early drop; nothing is read.
+ *
+ * <p>Besides packets per second, each benchmark reports {@code cpuNanos} and {@code packets} ({@link CpuCost}):
+ * their quotient is the benchmark thread's CPU time per packet, kernel time included, which stays comparable
+ * when the machine is busy.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -93,18 +97,21 @@ public class TunThroughputBenchmark {
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public int batch64() throws IOException {
+  public int batch64(CpuCost cpu) throws IOException {
+    cpu.add(BATCH);
     return roundTrip(BATCH);
   }
 
   @Benchmark
-  public int single() throws IOException {
+  public int single(CpuCost cpu) throws IOException {
+    cpu.add(1);
     return roundTrip(1);
   }
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public int writeDropped64() throws IOException {
+  public int writeDropped64(CpuCost cpu) throws IOException {
+    cpu.add(BATCH);
     int written = 0;
     while (written < BATCH) {
       written += tun.write(corrupt, written, BATCH - written);
