@@ -12,6 +12,9 @@
 #   tg-net    upstream (tornet.sh): relays, DNS, HTTP servers; its end of the gateway link is gwlink0 10.250.0.1
 #             (where the leak suite captures).
 #
+# Several labs can run side by side: LAB_PREFIX (default tg) names the namespaces PREFIX-gw, PREFIX-c1..N and
+# PREFIX-net (the test suites use tgs, a developer's lab stays untouched). up and down are serialized by a lock.
+#
 # Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down | status | exec CLIENT CMD... | route-tun
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
 #   variables set: TG_TUN (tun0), TG_CLIENT_NET, TG_GW_ADDR, TG_DNS_ADDRS, TG_TOR_SOCKS, TG_TOR_CONTROL,
@@ -26,11 +29,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 TG_LOG_TAG=lab
 
-GW=tg-gw
-NET=${TORNET_NS:-tg-net}
-CPREFIX=tg-c
-ST=$TG_STATE_DIR/lab
-RUN=/run/torgate-lab/lab
+P=${LAB_PREFIX:-tg}
+[[ $P =~ ^[a-z][a-z0-9]{0,5}$ ]] || tg_die "LAB_PREFIX must be 1-6 lowercase letters/digits"
+GW=$P-gw
+NET=$P-net
+CPREFIX=$P-c
+ST=$TG_STATE_DIR/lab/$P
+RUN=/run/torgate-lab/lab-$P
 MARK=$ST/
 GW_ADDR=10.137.0.1
 CLIENT_NET=10.137.0.0/24
@@ -56,6 +61,10 @@ make_gw() {
   ip -n "$NET" addr add "$UP_NET_IP/30" dev "$NET_IF"
   ip -n "$NET" link set "$NET_IF" up
   ip -n "$GW" addr add "$UP_GW_IP/30" dev "$UP_IF"
+  # No IPv6 on the upstream link: the kernel's own router solicitations and MLD reports would be upstream
+  # packets that are not tor talking to a relay (the leak detector would rightly flag them).
+  ip netns exec "$GW" sysctl -qw "net.ipv6.conf.$UP_IF.disable_ipv6=1"
+  ip netns exec "$NET" sysctl -qw "net.ipv6.conf.$NET_IF.disable_ipv6=1"
   ip -n "$GW" link set "$UP_IF" up
   ip -n "$GW" route add default via "$UP_NET_IP" dev "$UP_IF"
   # Fail closed: when tun0 (and with it its route) is gone, client traffic meets this, never the main table.
@@ -209,16 +218,24 @@ ns_of() {
   esac
 }
 
+lock() { # ARGS...: re-runs this script under a lock, one up/down at a time (tests and developers share the
+  # machine). flock -o keeps the lock in flock itself, so the daemons we start do not inherit it.
+  [ "${TG_LAB_LOCKED:-}" = "lab-$P" ] && return 0
+  mkdir -p "$TG_STATE_DIR/locks"
+  TG_LAB_LOCKED="lab-$P" exec flock -o -w 300 -E 75 "$TG_STATE_DIR/locks/lab-$P.lock" bash "$0" "$@"
+}
+
 CMD=${1:-status}; shift || true
 case $CMD in
-  up) tg_need_root; cmd_up "$@" ;;
-  down) tg_need_root; cmd_down_lab; tornet down; tg_log "down" ;;
+  up) tg_need_root; lock up "$@"; cmd_up "$@" ;;
+  down) tg_need_root; lock down; cmd_down_lab; tornet down; tg_log "down" ;;
   status) cmd_status ;;
   exec) tg_need_root; [ $# -ge 2 ] || tg_die "usage: lab.sh exec CLIENT CMD..."
         ns=$(ns_of "$1"); shift; tg_netns_exists "$ns" || tg_die "no namespace $ns (lab up?)"
         exec ip netns exec "$ns" "$@" ;;
   route-tun) tg_need_root; route_tun ;;
   env) cat <<EOF
+LAB_PREFIX=$P
 LAB_GW_NS=$GW
 LAB_NET_NS=$NET
 LAB_CLIENT_PREFIX=$CPREFIX

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # A private Tor network for the lab (see ../shared/TORNET.md): 3 directory authorities, 3 exits and 1 middle
 # relay, a DNS server for the test zone `lab.test` and two HTTP servers, all inside one upstream network
-# namespace (tg-net). Everything listens on the namespace's service subnet 10.251.0.0/24 (on its lo):
-#   10.251.0.1  every relay (ORPorts 5001-5007, authority DirPorts 7001-7003)
-#   10.251.0.10 web.lab.test, 10.251.0.11 web2.lab.test (HTTP on port 80), 10.251.0.25 mx.lab.test
-#   10.251.0.53 the zone's DNS server (dnsmasq), which the exits use as their resolver
-# Other namespaces reach it over veth links (lab.sh adds the gateway's); the root namespace does through
-# tgnet-root (10.250.1.2/30, peer 10.250.1.1 in tg-net) with a route to 10.251.0.0/24.
+# namespace (tg-net), on addresses of its lo. Instance K (0 for tg-net; other --ns names get their own K, so
+# several networks can run side by side, e.g. the test suites' next to a developer's) uses:
+#   10.251.K.1    every relay (ORPorts 5001-5007, authority DirPorts 7001-7003)
+#   198.18.K.10   web.lab.test, 198.18.K.11 web2.lab.test (HTTP on port 80), 198.18.K.25 mx.lab.test
+#   198.18.K.53   the zone's DNS server (dnsmasq), which the exits use as their resolver
+# The servers are in 198.18.0.0/15 (RFC 2544, benchmarking), not in a private range: tor refuses reverse
+# lookups (RESOLVE_PTR) of private addresses, and a gateway may refuse private destinations. No packet can
+# reach the internet from these namespaces anyway. Other namespaces reach the network over veth links
+# (lab.sh adds the gateway's); the root namespace does through tgnet-root (K=0; 10.252.K.2/30, peer
+# 10.252.K.1 in the namespace) with routes to 10.251.K.0/24 and 198.18.K.0/24.
 #
 # Usage: tornet.sh [--ns NAME] up [--client] [--timeout SECONDS] | down | status | env
 #   up      starts the network and returns only when a throw-away client tor in the root namespace has
-#           bootstrapped to 100% and fetched a page from web.lab.test through an exit (TORNET pitfall 2).
+#           bootstrapped to 100% and fetched a page from ready.lab.test through an exit (TORNET pitfall 2).
 #           With --client that client keeps running (SOCKS and control socket, see `env`).
 #   down    stops everything `up` started (also after a crash) and deletes the namespace and links.
 #   env     prints shell-sourceable variables: addresses, names, the client torrc fragment, the files served.
-# Keys (authority certificates, relay identities) are made once under test-vms/.state/tornet/keys and reused.
+# Keys (authority certificates, relay identities) are made once per instance under
+# test-vms/.state/tornet/NAME/keys and reused; the served files once for all under test-vms/.state/tornet/files.
+# up and down of one instance are serialized by a lock (at most 300 s of waiting).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -29,27 +35,32 @@ while [ $# -gt 0 ]; do
 done
 CMD=${1:-status}; shift || true
 
-ST=$TG_STATE_DIR/tornet            # keys (kept), node data directories, logs, files served
+# Instance number: 0 for the default namespace, 1..200 from the name otherwise (addresses and ports below).
+if [ "$NS" = tg-net ]; then K=0; else K=$(( $(printf '%s' "$NS" | cksum | cut -d' ' -f1) % 200 + 1 )); fi
+ST=$TG_STATE_DIR/tornet/$NS        # keys (kept), node data directories, logs
+FILES=$TG_STATE_DIR/tornet/files   # files served (made once, shared by every instance)
 RUN=/run/torgate-lab/tornet-$NS    # sockets and pidfiles (short paths: Unix sockets are limited to 107 bytes)
 KEYS=$ST/keys
 MARK=$ST/                          # every process we start has this path on its command line
 
-RELAY_IP=10.251.0.1
-WEB_IP=10.251.0.10
-WEB2_IP=10.251.0.11
-MX_IP=10.251.0.25
-DNS_IP=10.251.0.53
-SVC_NET=10.251.0.0/24
+RELAY_IP=10.251.$K.1
+RELAY_NET=10.251.$K.0/24
+WEB_IP=198.18.$K.10
+WEB2_IP=198.18.$K.11
+MX_IP=198.18.$K.25
+DNS_IP=198.18.$K.53
+SVC_NET=198.18.$K.0/24
 ROOT_IF=tgnet-root                 # root-namespace end of the root link
-ROOT_IP=10.250.1.2
-NET_ROOT_IF=root0                  # tg-net end of the root link
-NET_ROOT_IP=10.250.1.1
+[ "$K" = 0 ] || ROOT_IF=tgnet-r$K
+ROOT_IP=10.252.$K.2
+NET_ROOT_IF=root0                  # the namespace's end of the root link
+NET_ROOT_IP=10.252.$K.1
 ZONE=lab.test
 AUTHS=(a1 a2 a3)
 EXITS=(e1 e2 e3)
 MIDDLES=(m1)
 NODES=("${AUTHS[@]}" "${EXITS[@]}" "${MIDDLES[@]}")
-CLIENT_SOCKS_PORT=19050            # root-namespace TCP SocksPort of the --client tor (loopback only)
+CLIENT_SOCKS_PORT=$((19050 + K))   # root-namespace TCP SocksPort of the --client tor (loopback only)
 
 orport() { # NODE -> its ORPort
   local i
@@ -175,17 +186,20 @@ write_client_fragment() {
 
 make_files() {
   local f size
-  mkdir -p "$ST/files" "$ST/www/web" "$ST/www/web2"
-  if [ ! -s "$ST/files/SHA256SUMS" ]; then
+  mkdir -p "$FILES" "$ST/www/web" "$ST/www/web2"
+  exec 8>"$FILES.lock"
+  flock -w 300 8 || tg_die "the served files are locked by another instance for 300 s"
+  if [ ! -s "$FILES/SHA256SUMS" ]; then
     tg_log "generating served files (1 KiB .. 100 MiB)"
     for size in 1K 64K 1M 10M 100M; do
-      head -c "$(numfmt --from=iec "$size")" /dev/urandom >"$ST/files/$size.bin"
+      head -c "$(numfmt --from=iec "$size")" /dev/urandom >"$FILES/$size.bin"
     done
-    (cd "$ST/files" && sha256sum ./*.bin >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+    (cd "$FILES" && sha256sum ./*.bin >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
   fi
+  exec 8>&-
   for f in web web2; do
     echo "hello from $f.$ZONE" >"$ST/www/$f/index.html"
-    ln -sfn "$ST/files" "$ST/www/$f/files"
+    ln -sfn "$FILES" "$ST/www/$f/files"
   done
 }
 
@@ -199,6 +213,7 @@ start_services() {
     --listen-address="$DNS_IP" --port=53 --user=root --group=root --pid-file="$RUN/dnsmasq.pid" \
     --local="/$ZONE/" --domain-needed \
     --host-record="web.$ZONE,$WEB_IP" --host-record="web2.$ZONE,$WEB2_IP" --host-record="mx.$ZONE,$MX_IP" \
+    --cname="ready.$ZONE,web.$ZONE" \
     --mx-host="$ZONE,mx.$ZONE,10" --mx-host="mx.$ZONE,mx.$ZONE,10" \
     --log-queries --log-facility="$ST/dnsmasq.log" \
     || tg_die "dnsmasq did not start (see $ST/dnsmasq.log)"
@@ -243,6 +258,8 @@ SocksPort unix:$RUN/client.socks IsolateSOCKSAuth ExtendedErrors
 SocksPort 127.0.0.1:$CLIENT_SOCKS_PORT IsolateSOCKSAuth ExtendedErrors
 ControlSocket $RUN/client.control
 CookieAuthentication 1
+# One circuit per isolation group, so tests can compare circuits directly (TORNET.md pitfall 5).
+ConfluxEnabled 0
 EOF
   } >"$d/torrc"
   tor -f "$d/torrc" --hush >"$d/start.log" 2>&1 || { cat "$d/start.log" >&2; tg_die "client tor did not start"; }
@@ -258,7 +275,7 @@ client_has_exit() { client_ctl exits >/dev/null 2>&1; }
 client_fetch() {
   local got
   got=$(curl -sS --max-time 15 --socks5-hostname "127.0.0.1:$CLIENT_SOCKS_PORT" --proxy-user "check:$RANDOM" \
-    "http://web.$ZONE/index.html" 2>/dev/null) || return 1
+    "http://ready.$ZONE/index.html" 2>/dev/null) || return 1
   [ "$got" = "hello from web.$ZONE" ]
 }
 
@@ -278,9 +295,10 @@ cmd_down() {
   local n pfs=("$RUN/client.pid" "$RUN/http-web.pid" "$RUN/http-web2.pid")
   for n in "${NODES[@]}"; do pfs+=("$RUN/$n.pid"); done
   tg_kill_pidfiles "$MARK" "${pfs[@]}"
-  tg_kill_pidfiles dnsmasq "$RUN/dnsmasq.pid"
+  tg_kill_pidfiles "$RUN/dnsmasq.pid" "$RUN/dnsmasq.pid"
   tg_kill_marked "$MARK"   # anything whose pidfile a crash lost
   ip route del "$SVC_NET" dev "$ROOT_IF" 2>/dev/null || true
+  ip route del "$RELAY_NET" dev "$ROOT_IF" 2>/dev/null || true
   tg_veth_delete "$ROOT_IF"
   tg_netns_delete "$NS"
   rm -rf "$RUN"; rmdir /run/torgate-lab 2>/dev/null || true
@@ -315,6 +333,7 @@ cmd_up() {
   ip link set "$ROOT_IF" up
   ip -n "$NS" addr add "$NET_ROOT_IP/30" dev "$NET_ROOT_IF"
   ip -n "$NS" link set "$NET_ROOT_IF" up
+  ip route replace "$RELAY_NET" via "$NET_ROOT_IP" dev "$ROOT_IF"
   ip route replace "$SVC_NET" via "$NET_ROOT_IP" dev "$ROOT_IF"
 
   start_services
@@ -326,8 +345,9 @@ cmd_up() {
   left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1
   tg_wait_until "$left" "an exit in the client's consensus" client_has_exit || exit 1
   left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1
-  # Pitfall 4: tor gives up on an address after 3 failures; poll slowly so early attempts do not count much.
-  tg_wait_until "$left" "a CONNECT through an exit to web.$ZONE" client_fetch || exit 1
+  # Pitfall 4: tor gives up on a name after 3 failures: probe with ready.$ZONE (same server as web.$ZONE) so
+  # early failures cannot spoil web.$ZONE for the --client tor.
+  tg_wait_until "$left" "a CONNECT through an exit to ready.$ZONE" client_fetch || exit 1
   trap - EXIT
   tg_log "up in $((SECONDS - t0)) s: bootstrap 100% and a fetch through an exit worked"
   if [ "$client" = 0 ]; then
@@ -342,7 +362,7 @@ healthy() {
   tg_netns_exists "$NS" || return 1
   for n in "${NODES[@]}"; do tg_pid_alive "$RUN/$n.pid" "$MARK" || return 1; done
   tg_pid_alive "$RUN/http-web.pid" "$MARK" && tg_pid_alive "$RUN/http-web2.pid" "$MARK" \
-    && tg_pid_alive "$RUN/dnsmasq.pid" dnsmasq
+    && tg_pid_alive "$RUN/dnsmasq.pid" "$RUN/dnsmasq.pid"
 }
 
 cmd_status() {
@@ -372,6 +392,7 @@ TORNET_CLIENT_TORRC=$ST/client.torrc
 TORNET_RELAY_IP=$RELAY_IP
 TORNET_OR_PORTS="${ors# }"
 TORNET_DIR_PORTS="${dirs# }"
+TORNET_RELAY_NET=$RELAY_NET
 TORNET_SVC_NET=$SVC_NET
 TORNET_ZONE=$ZONE
 TORNET_DNS_IP=$DNS_IP
@@ -382,7 +403,7 @@ TORNET_WEB2_IP=$WEB2_IP
 TORNET_MX_NAME=mx.$ZONE
 TORNET_MX_IP=$MX_IP
 TORNET_FILES_URL_PATH=/files
-TORNET_FILES_SHA256SUMS=$ST/files/SHA256SUMS
+TORNET_FILES_SHA256SUMS=$FILES/SHA256SUMS
 TORNET_ROOT_IF=$ROOT_IF
 TORNET_CLIENT_SOCKS=$RUN/client.socks
 TORNET_CLIENT_SOCKS_TCP=127.0.0.1:$CLIENT_SOCKS_PORT
@@ -391,9 +412,16 @@ TORNET_CLIENT_COOKIE=$ST/client/data/control_auth_cookie
 EOF
 }
 
+lock() { # ARGS...: re-runs this script under a lock, one up/down at a time (tests and developers share the
+  # machine). flock -o keeps the lock in flock itself, so the daemons we start do not inherit it.
+  [ "${TG_TORNET_LOCKED:-}" = "tornet-$NS" ] && return 0
+  mkdir -p "$TG_STATE_DIR/locks"
+  TG_TORNET_LOCKED="tornet-$NS" exec flock -o -w 300 -E 75 "$TG_STATE_DIR/locks/tornet-$NS.lock" bash "$0" "$@"
+}
+
 case $CMD in
-  up) tg_need_root; cmd_up "$@" ;;
-  down) tg_need_root; cmd_down; tg_log "down" ;;
+  up) tg_need_root; lock --ns "$NS" up "$@"; cmd_up "$@" ;;
+  down) tg_need_root; lock --ns "$NS" down; cmd_down; tg_log "down" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   *) echo "usage: $0 [--ns NAME] up [--client] [--timeout S] | down | status | env" >&2; exit 2 ;;

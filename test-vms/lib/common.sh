@@ -59,7 +59,7 @@ tg_pid_alive() {
   local pf=$1 marker=$2 pid cmd
   [ -s "$pf" ] || return 1
   pid=$(cat "$pf")
-  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [ -n "$cmd" ] && [[ $cmd == *"$marker"* ]]
 }
 
@@ -88,7 +88,7 @@ tg_kill_pidfiles() {
 tg_kill_marked() {
   local marker=$1 p cmd pids=()
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     if [[ $cmd == *"$marker"* ]]; then
       [ "${p#/proc/}" = "$$" ] || [ "${p#/proc/}" = "$BASHPID" ] || pids+=("${p#/proc/}")
     fi
