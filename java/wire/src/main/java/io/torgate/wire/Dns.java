@@ -59,6 +59,8 @@ public final class Dns {
     public static final int RCODE_NXDOMAIN = 3;
     public static final int RCODE_NOTIMP = 4;
     public static final int RCODE_REFUSED = 5;
+    /** Extended RCODE for an EDNS version we do not speak (RFC 6891 section 6.1.3); needs an OPT record. */
+    public static final int RCODE_BADVERS = 16;
     /** EDNS option code of DNS cookies (RFC 7873). */
     public static final int OPTION_COOKIE = 10;
 

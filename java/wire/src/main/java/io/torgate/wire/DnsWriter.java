@@ -198,6 +198,14 @@ public final class DnsWriter {
      * extended RCODE 0, version 0 and the DO bit when we echo it. Always fits (space was reserved).
      */
     public int addOpt(int udpPayloadSize, boolean dnssecOk) {
+        return addOpt(udpPayloadSize, dnssecOk, 0);
+    }
+
+    /**
+     * As {@link #addOpt(int, boolean)}, carrying the upper 8 bits of a 12-bit RCODE such as
+     * {@link Dns#RCODE_BADVERS} (the header got the lower 4 bits from {@code startResponse}).
+     */
+    public int addOpt(int udpPayloadSize, boolean dnssecOk, int rcode) {
         if (section > SECTION_ADDITIONAL || pos + OPT_LENGTH > limit) {
             return WireError.UNSUPPORTED;
         }
@@ -205,7 +213,7 @@ public final class DnsWriter {
         out.put(pos, (byte) 0);
         out.putShort(pos + 1, (short) Dns.TYPE_OPT);
         out.putShort(pos + 3, (short) udpPayloadSize);
-        out.putInt(pos + 5, dnssecOk ? Dns.EDNS_DO : 0);
+        out.putInt(pos + 5, (rcode >>> 4 & 0xFF) << 24 | (dnssecOk ? Dns.EDNS_DO : 0));
         out.putShort(pos + 9, (short) 0);
         pos += OPT_LENGTH;
         reserved = 0;

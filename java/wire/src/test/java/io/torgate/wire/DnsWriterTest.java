@@ -123,6 +123,20 @@ class DnsWriterTest {
     }
 
     @Test
+    void answersUnknownEdnsVersionWithBadvers() {
+        ByteBuffer buf = ByteBuffer.wrap(expected(Captures.DNS_A_EDNS_COOKIE_QUERY));
+        buf.put(31 + 6, (byte) 1); // EDNS version 1
+        query.wrap(buf, 0, buf.capacity());
+        assertEquals(WireError.OK, query.checkLength());
+        assertEquals(1, query.ednsVersion());
+        writer.startResponse(query, out, 0, query.maxUdpResponse(1232), Dns.RCODE_BADVERS, false);
+        writer.addOpt(1232, false, Dns.RCODE_BADVERS);
+        Dns r = reparse(writer.finish());
+        assertEquals(Dns.RCODE_BADVERS, r.ednsExtendedRcode() << 4 | r.rcode());
+        assertEquals(0, r.ednsVersion());
+    }
+
+    @Test
     void preservesQuestionCaseAndCopiesCd() {
         ByteBuffer buf = ByteBuffer.wrap(expected(Captures.DNS_GLIBC_A_QUERY));
         buf.put(13, (byte) 'W').put(17, (byte) 'T').put(22, (byte) 'Z'); // 0x20 randomisation (unbound does it)
