@@ -24,6 +24,12 @@ public record IsolationProfile(String name, Set<IsolationDimension> dimensions, 
             IsolationDimension.DEST_ADDRESS);
     /** {@code browser}: client only (Tor Browser isolates by first-party itself). */
     public static final IsolationProfile BROWSER = of("browser", IsolationDimension.CLIENT_ADDRESS);
+    /** TorVM's gateway SOCKS port 9050: client + the client's own SOCKS credentials. */
+    public static final IsolationProfile GATEWAY_SOCKS = of("socks9050", IsolationDimension.CLIENT_ADDRESS,
+            IsolationDimension.CLIENT_SOCKS_AUTH);
+    /** TorVM's gateway SOCKS port 9049: like 9050, and also destination address and port. */
+    public static final IsolationProfile GATEWAY_SOCKS_DEST = of("socks9049", IsolationDimension.CLIENT_ADDRESS,
+            IsolationDimension.CLIENT_SOCKS_AUTH, IsolationDimension.DEST_ADDRESS, IsolationDimension.DEST_PORT);
     /** {@code paranoid}: every dimension. */
     public static final IsolationProfile PARANOID = new IsolationProfile("paranoid",
             EnumSet.allOf(IsolationDimension.class), 0);

@@ -123,7 +123,8 @@ public final class ManagedTor implements TorService {
         int last = -1;
         while (true) {
             if (!process.isAlive()) {
-                throw new IOException("tor exited during bootstrap:\n" + tail(settings.torrc().runDir().resolve("tor.log")));
+                Path log = settings.torrc().runDir().resolve("tor.log");
+                throw new IOException("tor exited during bootstrap:\n" + tail(log));
             }
             BootstrapStatus b = BootstrapStatus.parse(control.getInfo("status/bootstrap-phase"));
             if (b.progress() != last) {

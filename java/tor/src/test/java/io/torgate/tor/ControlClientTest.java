@@ -148,7 +148,8 @@ class ControlClientTest {
             if (cmd.startsWith("AUTHCHALLENGE SAFECOOKIE ")) {
                 clientNonce[0] = HEX.parseHex(cmd.substring(25));
                 byte[] h = ControlAuth.hmac(ControlAuth.SERVER_KEY, cookie, clientNonce[0], serverNonce);
-                return "250 AUTHCHALLENGE SERVERHASH=" + HEX.formatHex(h) + " SERVERNONCE=" + HEX.formatHex(serverNonce);
+                return "250 AUTHCHALLENGE SERVERHASH=" + HEX.formatHex(h)
+                        + " SERVERNONCE=" + HEX.formatHex(serverNonce);
             }
             if (cmd.startsWith("AUTHENTICATE ")) {
                 byte[] h = ControlAuth.hmac(ControlAuth.CLIENT_KEY, cookie, clientNonce[0], serverNonce);

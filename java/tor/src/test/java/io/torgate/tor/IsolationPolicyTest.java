@@ -95,6 +95,16 @@ class IsolationPolicyTest {
     }
 
     @Test
+    void gatewaySocksPortsIsolateByClientCredentials() {
+        byte[] u1 = "u1".getBytes();
+        IsolationProfile p9050 = IsolationProfile.GATEWAY_SOCKS;
+        assertEquals(keys.derive(p9050, A, null, X, 80, u1), keys.derive(p9050, A, "other", 0, 443, u1));
+        assertNotEquals(keys.derive(p9050, A, null, X, 80, u1), keys.derive(p9050, A, null, X, 80, "u2".getBytes()));
+        IsolationProfile p9049 = IsolationProfile.GATEWAY_SOCKS_DEST;
+        assertNotEquals(keys.derive(p9049, A, null, X, 80, u1), keys.derive(p9049, A, null, X, 443, u1));
+    }
+
+    @Test
     void profilesNeverShareKeys() {
         assertNotEquals(key(IsolationProfile.MAIL, A, X, 25), key(IsolationProfile.DEFAULT, A, X, 25));
     }

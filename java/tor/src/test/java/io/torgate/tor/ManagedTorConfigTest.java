@@ -21,7 +21,8 @@ class ManagedTorConfigTest {
         Torrc t = new Torrc(TOR, dir.resolve("data"), dir.resolve("run"), "Bridge 192.0.2.1:443");
         String text = t.render(1234);
         List<String> lines = text.lines().toList();
-        assertTrue(lines.contains("SocksPort unix:" + dir.resolve("run/socks.sock") + " IsolateSOCKSAuth ExtendedErrors"));
+        String socks = "SocksPort unix:" + dir.resolve("run/socks.sock") + " IsolateSOCKSAuth ExtendedErrors";
+        assertTrue(lines.contains(socks));
         assertTrue(lines.contains("ControlSocket " + dir.resolve("run/control.sock")));
         assertTrue(lines.contains("CookieAuthentication 1"));
         assertTrue(lines.contains("DataDirectory " + dir.resolve("data")));

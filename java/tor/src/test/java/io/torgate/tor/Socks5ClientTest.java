@@ -107,7 +107,8 @@ class Socks5ClientTest {
         "0xF4, ICMP_PROHIBITED, DNS_REFUSED", "0xF5, ICMP_PROHIBITED, DNS_REFUSED",
         "0xF6, ICMP_UNREACHABLE_NET, DNS_NXDOMAIN", "0xF7, ICMP_UNREACHABLE_HOST, DNS_SERVFAIL",
         "0xF8, RST, DNS_SERVFAIL", "0x01, RST, DNS_SERVFAIL", "0x02, ICMP_PROHIBITED, DNS_REFUSED",
-        "0x04, ICMP_UNREACHABLE_HOST, DNS_NXDOMAIN", "0x05, RST, DNS_SERVFAIL", "0x06, ICMP_UNREACHABLE_HOST, DNS_SERVFAIL"
+        "0x04, ICMP_UNREACHABLE_HOST, DNS_NXDOMAIN", "0x05, RST, DNS_SERVFAIL",
+        "0x06, ICMP_UNREACHABLE_HOST, DNS_SERVFAIL"
     })
     void mapsServerReplyCodeToAction(String code, ClientAction tcp, ClientAction dns) throws Exception {
         int rep = Integer.decode(code);

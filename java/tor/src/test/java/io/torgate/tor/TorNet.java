@@ -43,7 +43,8 @@ final class TorNet {
         return new TorNet(env);
     }
 
-    private static String run(Path script, int timeoutSeconds, String... args) throws IOException, InterruptedException {
+    private static String run(Path script, int timeoutSeconds, String... args)
+            throws IOException, InterruptedException {
         String[] cmd = new String[args.length + 2];
         cmd[0] = "bash";
         cmd[1] = script.toString();
