@@ -35,7 +35,7 @@ public final class TcpConfig {
     int keepaliveProbes = 9;
     /** 2 × MSL. RFC 9293 suggests MSL = 2 min; Linux uses 60 s for the whole TIME-WAIT. */
     long timeWaitNanos = 60_000_000_000L;
-    /** Bound on FIN-WAIT-2 so a peer that never closes cannot pin a connection (Linux tcp_fin_timeout). */
+    /** Bound on FIN-WAIT-2 after a full close, so a peer that never closes cannot pin it (tcp_fin_timeout). */
     long finWait2TimeoutNanos = 60_000_000_000L;
     /** RFC 5961 §7: challenge ACKs per connection per second (Linux's global default is 1000/s; per flow less). */
     int challengeAcksPerSecond = 10;

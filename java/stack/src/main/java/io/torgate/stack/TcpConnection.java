@@ -70,6 +70,8 @@ public final class TcpConnection {
     boolean synHeld;
     boolean reset;
     boolean timedOut;
+    /** The application closed both directions ({@link #close}): FIN-WAIT-2 is then bounded in time. */
+    boolean orphaned;
     // A RST to send at the next poll (RFC 9293 §3.10.7).
     boolean rstPending;
     int rstSeq;
@@ -83,6 +85,8 @@ public final class TcpConnection {
     /** Persist probes since the last ACK from the peer (the give-up count, as Linux's probes_out). */
     int persistUnanswered;
     int keepaliveProbesSent;
+    /** An acceptable ACK arrived since the last retransmission timeout. */
+    boolean heardSinceTimeout;
 
     public TcpConnection(TcpConfig cfg, IsnGenerator isn, TcpCounters counters) {
         this.cfg = cfg;
@@ -105,6 +109,7 @@ public final class TcpConnection {
         synHeld = false;
         reset = false;
         timedOut = false;
+        orphaned = false;
         rstPending = false;
         tsOk = false;
         sackOk = false;
@@ -114,6 +119,7 @@ public final class TcpConnection {
         persistBackoff = 0;
         persistUnanswered = 0;
         keepaliveProbesSent = 0;
+        heardSinceTimeout = false;
         tsOffset = isn.timestampOffset(localAddr, localPort, remoteAddr, remotePort);
         snd.init(0);
         rcv.init(0);
@@ -213,6 +219,20 @@ public final class TcpConnection {
         }
     }
 
+    /**
+     * Full CLOSE: like {@link #shutdownOutput} and the application will not read any more, so a peer that never
+     * sends its FIN cannot pin the connection in FIN-WAIT-2 beyond the configured timeout (as Linux bounds orphaned
+     * sockets with tcp_fin_timeout). A half-closed connection ({@code shutdownOutput} only) waits for the peer's
+     * FIN for as long as the peer keeps the connection alive.
+     */
+    public void close(long now) {
+        orphaned = true;
+        shutdownOutput();
+        if (state == TcpState.FIN_WAIT_2) {
+            timers.set(TcpTimers.FIN_WAIT_2, now + cfg.finWait2TimeoutNanos);
+        }
+    }
+
     /** ABORT (RFC 9293 §3.10.5): a RST at the next poll when synchronized, then CLOSED at once. */
     public void abort() {
         if (state == TcpState.LISTEN && synHeld) {
@@ -220,7 +240,7 @@ public final class TcpConnection {
             return;
         }
         if (state.isSynchronized() && state != TcpState.TIME_WAIT) {
-            queueReset(snd.nxt, 0, Tcp.RST);
+            queueReset(snd.max, 0, Tcp.RST); // the highest sent: where the peer's RCV.NXT most likely is
         }
         setState(TcpState.CLOSED);
     }
@@ -277,9 +297,9 @@ public final class TcpConnection {
         return rcv.rcvNxt();
     }
 
-    /** SND.NXT (the sequence number of a compact TIME-WAIT entry's ACKs). */
+    /** SND.NXT, the highest sent (the sequence number of a compact TIME-WAIT entry's ACKs). */
     public int sndNxt() {
-        return snd.nxt;
+        return snd.max;
     }
 
     /** When TIME-WAIT ends (2 × MSL after it began or was last restarted), or {@link Long#MAX_VALUE}. */

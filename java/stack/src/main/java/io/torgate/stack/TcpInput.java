@@ -216,6 +216,7 @@ final class TcpInput {
         }
         boolean advanced = snd.onAck(s, now, c.tsNow(now));
         c.persistUnanswered = 0;
+        c.heardSinceTimeout = true;
         if (advanced) {
             if (snd.allAcked()) {
                 c.timers.cancel(TcpTimers.RETRANSMIT);
@@ -236,11 +237,13 @@ final class TcpInput {
         TcpSender snd = c.snd;
         switch (c.state) {
             case SYN_RECEIVED -> established(now);
-            // Our FIN acknowledged: wait for theirs, bounded (Linux tcp_fin_timeout).
+            // Our FIN acknowledged: wait for theirs (bounded only once orphaned, see close()).
             case FIN_WAIT_1 -> {
                 if (snd.finAcked()) {
                     c.setState(TcpState.FIN_WAIT_2);
-                    c.timers.set(TcpTimers.FIN_WAIT_2, now + c.cfg.finWait2TimeoutNanos);
+                    if (c.orphaned) {
+                        c.timers.set(TcpTimers.FIN_WAIT_2, now + c.cfg.finWait2TimeoutNanos);
+                    }
                 }
             }
             case CLOSING -> {

@@ -58,7 +58,11 @@ final class TcpReceiver {
         return Math.min(syn ? window() : window() >>> shift, 0xFFFF);
     }
 
-    /** RFC 9293 §3.10.7.4: the four acceptability cases, with RCV.WND = 0 still admitting SEG.SEQ = RCV.NXT. */
+    /**
+     * RFC 9293 §3.10.7.4: the four acceptability cases, with RCV.WND = 0 still admitting SEG.SEQ = RCV.NXT. A
+     * zero-length segment exactly at the right edge is accepted too (as Linux's tcp_sequence does): a sender whose
+     * SND.NXT reached our window's edge sends its ACKs there.
+     */
     boolean acceptable(int seq, int segLen) {
         int nxt = rcvNxt();
         int wnd = window();
@@ -66,7 +70,10 @@ final class TcpReceiver {
             return seq == nxt;
         }
         int end = nxt + wnd;
-        return SeqNum.inRange(seq, nxt, end) || segLen > 0 && SeqNum.inRange(seq + segLen - 1, nxt, end);
+        if (segLen == 0) {
+            return SeqNum.ge(seq, nxt) && SeqNum.le(seq, end);
+        }
+        return SeqNum.inRange(seq, nxt, end) || SeqNum.inRange(seq + segLen - 1, nxt, end);
     }
 
     /** RFC 7323 §4.3: TS.Recent follows the TSval of segments that cover Last.ACK.sent. */

@@ -100,13 +100,28 @@ final class TcpSender {
         return max - una;
     }
 
+    /**
+     * Sequence number for a segment without data (bare ACK, challenge ACK): SND.NXT, except that after a timeout
+     * rewound SND.NXT we use the highest sent (the peer may already hold everything up to it, so anything lower
+     * would be an old, unacceptable segment to it), kept within the peer's window as Linux's
+     * tcp_acceptable_seq() does.
+     */
+    int ackSeq() {
+        return SeqNum.min(max, una + window);
+    }
+
     boolean allAcked() {
         return una == max;
     }
 
-    /** The window-update rule of RFC 9293 §3.10.7.4 (SND.WL1/SND.WL2 guard against old segments). */
-    void updateWindow(int seq, int ack, int scaledWindow) {
-        if (SeqNum.lt(wl1, seq) || wl1 == seq && SeqNum.le(wl2, ack)) {
+    /**
+     * The window-update rule of RFC 9293 §3.10.7.4 (SND.WL1/SND.WL2 guard against old segments), widened as in
+     * Linux's tcp_may_update_window: an ACK that advances SND.UNA always carries the current window. Without that,
+     * a retransmitted (lower-sequence) segment acknowledging new data would leave the old window anchored at the
+     * new SND.UNA, i.e. stretched beyond what the peer offered.
+     */
+    void updateWindow(int seq, int ack, int scaledWindow, boolean advanced) {
+        if (advanced || SeqNum.lt(wl1, seq) || wl1 == seq && SeqNum.le(wl2, ack)) {
             window = scaledWindow;
             wl1 = seq;
             wl2 = ack;
@@ -131,7 +146,7 @@ final class TcpSender {
         retransmitHole = cc != null && cc.inRecovery() && s.options().sackCount > 0;
         if (SeqNum.gt(ack, una)) {
             onNewAck(s, ack, now, tsNow);
-            updateWindow(s.seq(), ack, scaled);
+            updateWindow(s.seq(), ack, scaled, true);
             return true;
         }
         if (ack == una && s.payloadLength() == 0 && (s.flags() & (Tcp.SYN | Tcp.FIN)) == 0
@@ -143,7 +158,7 @@ final class TcpSender {
                 rexmitNext = una;
             }
         }
-        updateWindow(s.seq(), ack, scaled);
+        updateWindow(s.seq(), ack, scaled, false);
         return false;
     }
 

@@ -41,7 +41,7 @@ final class TcpTransmitter {
             sendData(now, sink);
         }
         if (c.rcv.ackNow && st != TcpState.SYN_SENT) {
-            c.emit(sink, now, c.snd.nxt, Tcp.ACK, 0);
+            c.emit(sink, now, c.snd.ackSeq(), Tcp.ACK, 0);
         }
     }
 
@@ -102,11 +102,18 @@ final class TcpTransmitter {
             return false;
         }
         int len = Math.min(Math.min(avail, snd.mss), snd.sendable(seq));
+        if (len <= 0 && seq == snd.una && SeqNum.lt(seq, snd.max)) {
+            // The head may always be retransmitted, even into a zero window (Linux tcp_retransmit_skb): it then
+            // acts as a window probe, so a timeout during a zero window cannot stall the connection.
+            len = Math.min(avail, snd.mss);
+        }
         if (len <= 0) {
             return false;
         }
-        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt while more data waits and ACKs are still coming.
-        if (len < snd.mss && len < avail && !snd.allAcked() && len < snd.maxWindow / 2) {
+        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt of new data while more waits and ACKs are still
+        // coming. Retransmissions are exempt: after a timeout nothing else would ever send them.
+        boolean retransmission = SeqNum.lt(seq, snd.max);
+        if (!retransmission && len < snd.mss && len < avail && snd.nxt != snd.una && len < snd.maxWindow / 2) {
             return false;
         }
         boolean last = seq + len == end;
@@ -215,7 +222,10 @@ final class TcpTransmitter {
         c.counters.increment(TcpCounters.RTO_EXPIRED);
         boolean handshake = c.state == TcpState.SYN_RECEIVED || c.state == TcpState.SYN_SENT;
         int limit = handshake ? c.cfg.maxSynRetransmits : c.cfg.maxRetransmits;
-        if (++snd.retries > limit) {
+        // A zero window answered since the last timeout is a slow reader, not a dead peer (RFC 1122 §4.2.2.17).
+        boolean slowReader = snd.window == 0 && c.heardSinceTimeout;
+        c.heardSinceTimeout = false;
+        if (!slowReader && ++snd.retries > limit) {
             giveUp(); // RFC 9293 §3.8.3 R2: the connection is dead
             return;
         }
@@ -251,7 +261,7 @@ final class TcpTransmitter {
         }
         c.keepaliveProbesSent++;
         c.counters.increment(TcpCounters.KEEPALIVE_PROBES);
-        c.emit(sink, now, c.snd.nxt - 1, Tcp.ACK, 0);
+        c.emit(sink, now, c.snd.max - 1, Tcp.ACK, 0);
         c.timers.set(TcpTimers.KEEPALIVE, now + c.cfg.keepaliveIntervalNanos);
     }
 
@@ -260,7 +270,7 @@ final class TcpTransmitter {
         c.counters.increment(TcpCounters.RETRY_LIMIT);
         c.timedOut = true;
         if (c.state.isSynchronized()) {
-            c.queueReset(c.snd.nxt, 0, Tcp.RST);
+            c.queueReset(c.snd.max, 0, Tcp.RST);
         }
         c.setState(TcpState.CLOSED);
     }

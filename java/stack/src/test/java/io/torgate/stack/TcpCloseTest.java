@@ -135,7 +135,13 @@ class TcpCloseTest {
         }
 
         @Test
-        void timesOutWhenThePeerNeverCloses() {
+        void halfClosedWaitsForThePeerAsLongAsItTakes() {
+            assertEquals(Long.MAX_VALUE, h.conn.nextDeadline());
+        }
+
+        @Test
+        void afterAFullCloseTimesOutWhenThePeerNeverCloses() {
+            h.conn.close(h.now);
             h.advance(60_000_000_000L);
             h.poll();
             h.expectState(TcpState.CLOSED);

@@ -77,6 +77,49 @@ class TcpRecoveryTest {
     }
 
     @Nested
+    class Regressions {
+        @Test
+        void headIsRetransmittedIntoAZeroWindowAndASlowReaderIsNotTimedOut() {
+            TcpHarness h = established(TcpHarness.defaults().maxRetransmits(2));
+            int d = h.sndData();
+            h.appWrite(100);
+            h.expect(segment().seq(d).len(100));
+            for (int i = 0; i < 5; i++) {
+                h.send(segment().ack(d).window(0)); // the data was dropped by a full receiver, which still answers
+                h.advance(h.conn.nextDeadline() - h.now);
+                h.expect(segment().seq(d).len(100)); // the head doubles as a window probe
+            }
+            h.expectState(TcpState.ESTABLISHED);
+            h.send(segment().ack(d + 100).window(512));
+            assertEquals(0, h.conn.unsent());
+        }
+
+        @Test
+        void anAckOfNewDataAlwaysCarriesTheWindow() {
+            TcpHarness h = established(TcpHarness.defaults());
+            int d = h.sndData();
+            h.appWrite(2 * MSS);
+            h.poll();
+            h.send(segment().seq(TcpHarness.PEER_ISS + 201).ack(d).window(512).len(100)); // SND.WL1 := peer + 201
+            h.send(segment().seq(TcpHarness.PEER_ISS + 1).ack(d + MSS).window(0)); // older SEG.SEQ, new ACK
+            assertEquals(0, h.conn.snd.window);
+        }
+
+        @Test
+        void bareAcksAfterATimeoutUseTheHighestSequenceSent() {
+            TcpHarness h = established(TcpHarness.defaults());
+            int d = h.sndData();
+            h.appWrite(3 * MSS);
+            h.poll();
+            h.sink.packets.clear();
+            h.advance(SECOND);
+            h.expect(segment().seq(d).len(MSS));
+            h.peerData(10).peerData(10);
+            h.expect(segment().ackOnly().seq(d + 3 * MSS).len(0)); // not the rewound SND.NXT, which it has seen
+        }
+    }
+
+    @Nested
     class FastRetransmit {
         @Test
         void thirdDuplicateAckRetransmitsAndAFullAckEndsRecovery() {
