@@ -2,8 +2,6 @@ package io.torgate.tor;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A tor the gateway does not run: configured SocksPort and ControlPort/ControlSocket endpoints. The control
@@ -15,8 +13,7 @@ public final class ExternalTor implements TorService {
     private final SocketAddress socks;
     private final SocketAddress controlAddress;
     private final String password;
-    private final List<ControlEventListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile String[] events = {};
+    private final ControlSubscriptions subscriptions = new ControlSubscriptions();
     private ControlClient control;
 
     /**
@@ -40,19 +37,8 @@ public final class ExternalTor implements TorService {
         if (control != null && control.isOpen()) {
             return control;
         }
-        ControlClient c = ControlClient.connect(controlAddress, null);
-        try {
-            ControlAuth.authenticate(c, password);
-            listeners.forEach(c::addListener);
-            if (events.length > 0) {
-                c.setEvents(events);
-            }
-        } catch (IOException | RuntimeException e) {
-            c.close();
-            throw e;
-        }
-        control = c;
-        return c;
+        control = subscriptions.open(controlAddress, password, false);
+        return control;
     }
 
     /** Ready when the control port answers and tor reports bootstrap 100%. */
@@ -66,19 +52,13 @@ public final class ExternalTor implements TorService {
     }
 
     @Override
-    public void addControlListener(ControlEventListener l) {
-        listeners.add(l);
-        synchronized (this) {
-            if (control != null) {
-                control.addListener(l);
-            }
-        }
+    public synchronized void addControlListener(ControlEventListener l) {
+        subscriptions.addListener(l, control);
     }
 
     @Override
     public void setEvents(String... names) throws IOException {
-        events = names.clone();
-        control().setEvents(names);
+        subscriptions.setEvents(names, control());
     }
 
     @Override

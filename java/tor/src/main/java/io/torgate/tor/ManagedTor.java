@@ -39,9 +39,8 @@ public final class ManagedTor implements TorService {
     }
 
     private final Settings settings;
-    private final List<ControlEventListener> controlListeners = new CopyOnWriteArrayList<>();
+    private final ControlSubscriptions subscriptions = new ControlSubscriptions();
     private final List<Consumer<State>> stateListeners = new CopyOnWriteArrayList<>();
-    private volatile String[] events = {};
     private volatile Process process;
     private volatile ControlClient control;
     private volatile State state = State.STOPPED;
@@ -102,20 +101,7 @@ public final class ManagedTor implements TorService {
             }
             sleep(50);
         }
-        ControlClient c = ControlClient.connect(UnixDomainSocketAddress.of(t.controlSocket()), null);
-        try {
-            ControlAuth.authenticate(c, null);
-            c.takeOwnership();
-            c.commandOk("RESETCONF __OwningControllerProcess");
-            controlListeners.forEach(c::addListener);
-            if (events.length > 0) {
-                c.setEvents(events);
-            }
-        } catch (IOException | RuntimeException e) {
-            c.close();
-            throw e;
-        }
-        control = c;
+        control = subscriptions.open(UnixDomainSocketAddress.of(t.controlSocket()), null, true);
     }
 
     private void awaitBootstrap() throws IOException {
@@ -240,17 +226,12 @@ public final class ManagedTor implements TorService {
 
     @Override
     public void addControlListener(ControlEventListener l) {
-        controlListeners.add(l);
-        ControlClient c = control;
-        if (c != null) {
-            c.addListener(l);
-        }
+        subscriptions.addListener(l, control);
     }
 
     @Override
     public void setEvents(String... names) throws IOException {
-        events = names.clone();
-        control().setEvents(names);
+        subscriptions.setEvents(names, control());
     }
 
     private void closeControl() {
