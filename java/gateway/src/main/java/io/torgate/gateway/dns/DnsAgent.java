@@ -134,7 +134,11 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
         int work = 0;
         DnsRequest r;
         while ((r = ready.poll()) != null) {
-            engine.handle(r, now);
+            try {
+                engine.handle(r, now);
+            } catch (RuntimeException e) {
+                error(e);
+            }
             work++;
         }
         try {
@@ -173,7 +177,16 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
 
     private void dispatch(SelectionKey key) {
         now = System.nanoTime();
-        upstream.ready(key, now);
+        try {
+            upstream.ready(key, now);
+        } catch (RuntimeException e) {
+            error(e);
+        }
+    }
+
+    private void error(RuntimeException e) {
+        stats.increment(DnsCounter.ERRORS);
+        LOG.log(Level.WARNING, "DNS agent: a query failed (a bug; the loop goes on)", e);
     }
 
     private void saveMap() {

@@ -85,6 +85,15 @@ final class DnsAnswers {
         return finish(query);
     }
 
+    /** BADVERS for an EDNS version other than 0 (RFC 6891 section 6.1.3): 12-bit RCODE split header/OPT. */
+    int badVersion(Dns query, ByteBuffer out, int offset, int room, boolean tcp) {
+        if (!start(query, out, offset, room, tcp, Dns.RCODE_BADVERS)) {
+            return 0;
+        }
+        writer.addOpt(udpPayloadSize, false, Dns.RCODE_BADVERS);
+        return writer.finish();
+    }
+
     /** FORMERR for a message with a header but a body that does not parse (RFC 1035 section 4.1.1). */
     int headerOnly(ByteBuffer query, int queryOffset, int queryLength, ByteBuffer out, int offset, int rcode) {
         if (writer.startHeaderOnly(query, queryOffset, queryLength, out, offset, Dns.CLASSIC_UDP_LIMIT, rcode)

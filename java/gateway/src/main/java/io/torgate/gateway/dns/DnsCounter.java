@@ -36,12 +36,16 @@ public enum DnsCounter {
     FORMERR("formerr"),
     /** Answered NOTIMP: an opcode other than QUERY, a class other than IN, or a zone-transfer type. */
     NOTIMP("notimp"),
+    /** Answered BADVERS: an EDNS version other than 0. */
+    BADVERS("badvers"),
     /** Dropped: a query larger than a request slot. */
     OVERSIZED("oversized"),
     /** Answers that carried the TC bit. */
     TRUNCATED("truncated"),
     /** A TCP connection closed by us for a malformed frame. */
     TCP_BAD_FRAME("tcp_bad_frame"),
+    /** Exceptions caught by the agent loop (a bug: logged, and the loop goes on). */
+    ERRORS("errors"),
     /** Virtual map save failures. */
     MAP_SAVE_ERRORS("map_save_errors");
 

@@ -18,6 +18,7 @@ import java.util.function.BooleanSupplier;
  *   <tr><td>no complete header, or QR set</td><td>dropped (malformed)</td></tr>
  *   <tr><td>header but broken body; QDCOUNT ≠ 1; QTYPE OPT</td><td>FORMERR</td></tr>
  *   <tr><td>opcode ≠ QUERY; QCLASS ≠ IN; QTYPE AXFR/IXFR/MAILA/MAILB</td><td>NOTIMP</td></tr>
+ *   <tr><td>EDNS version ≠ 0</td><td>BADVERS (RFC 6891 section 6.1.3)</td></tr>
  *   <tr><td>client over its rate</td><td>dropped (rate_limited)</td></tr>
  *   <tr><td>tor not bootstrapped</td><td>SERVFAIL</td></tr>
  *   <tr><td>A or ANY, {@code .onion} or mapped mode</td><td>A = virtual address, mapped TTL</td></tr>
@@ -121,6 +122,12 @@ final class DnsEngine implements Upstream.Completion {
             boolean formErr = check == WireError.BAD_COUNT;
             stats.increment(formErr ? DnsCounter.FORMERR : DnsCounter.NOTIMP);
             error(r, formErr ? Dns.RCODE_FORMERR : Dns.RCODE_NOTIMP, now);
+            return;
+        }
+        if (dns.hasEdns() && dns.ednsVersion() != 0) {
+            stats.increment(DnsCounter.BADVERS);
+            respond(r, answers.badVersion(dns, r.response, DnsRequest.HEADROOM, DnsRequest.MAX_RESPONSE, r.isTcp()),
+                now);
             return;
         }
         r.limitEntry = limits.entry(r.client, now);

@@ -156,7 +156,7 @@ class DnsRealTorTest {
 
         for (StreamEvent e : resolves) {
             System.out.printf("tor STREAM %s NEWRESOLVE %s SOCKS_PASSWORD=%s (%s)%n", e.streamId(), e.target(),
-                e.socksPassword(), pwA.equals(e.socksPassword()) ? "A" : pwB.equals(e.socksPassword()) ? "B" : "warm-up");
+                e.socksPassword(), who(e.socksPassword(), pwA, pwB));
         }
         org.HdrHistogram.Histogram lat = h.service.stats().resolveLatencyInterval();
         System.out.printf("RESOLVE latency through the private tor network (us): n=%d p50=%d p90=%d max=%d%n",
@@ -167,6 +167,10 @@ class DnsRealTorTest {
         assertFalse(circuitsB.isEmpty());
         assertTrue(circuitsA.stream().noneMatch(circuitsB::contains), "A and B never share a circuit: " + circuitsA
             + " " + circuitsB);
+    }
+
+    private static String who(String password, String pwA, String pwB) {
+        return pwA.equals(password) ? "A" : pwB.equals(password) ? "B" : "warm-up";
     }
 
     private static Set<String> circuits(String password) {

@@ -117,6 +117,16 @@ class DnsServiceTest {
     }
 
     @Test
+    void unknownEdnsVersionGetsBadvers() throws Exception {
+        byte[] q = query(0x99, "web.lab.test", Dns.TYPE_A, 1232);
+        q[q.length - 11 + 6] = 1; // OPT TTL: extended RCODE, VERSION, flags
+        Dns d = parse(h.ask(CLIENT_A, SERVER, q), 0x99, "web.lab.test", Dns.TYPE_A);
+        assertTrue(d.hasEdns());
+        assertEquals(Dns.RCODE_BADVERS, d.ednsExtendedRcode() << 4 | d.rcode());
+        assertEquals(0, tor.seen.size());
+    }
+
+    @Test
     void nxdomainIsNegativeCachedWithSoa() throws Exception {
         Dns d = parse(h.ask(CLIENT_A, SERVER, query(3, "missing.lab.test", Dns.TYPE_A, 0)), 3, "missing.lab.test",
             Dns.TYPE_A);
