@@ -7,8 +7,8 @@ set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 TG_LOG_TAG=demo
-eval "$(bash "$TG_VMS_DIR/tornet.sh" env)"
 eval "$(bash "$TG_VMS_DIR/lab.sh" env)"
+eval "$(bash "$TG_VMS_DIR/tornet.sh" --ns "$LAB_NET_NS" env)"
 [ $# -gt 0 ] || set -- c1 c2
 ctl() { "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$LAB_TOR_CONTROL" --cookie "$LAB_TOR_COOKIE" "$@"; }
 

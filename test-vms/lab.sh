@@ -7,8 +7,9 @@
 #             upstream link up0 10.250.0.2/30 (default route), the lab's tor client, later tun0 and torgate.
 #             The kernel never forwards client packets upstream: `ip rule iif vifN lookup 100`, and table 100
 #             holds only `default dev tun0` (once the gateway made tun0) and an `unreachable default` fallback,
-#             so client traffic fails closed when tun0 is gone; an nftables forward rule drops anything from a
-#             vif that would leave by another interface than tun0 (second layer).
+#             so client traffic fails closed when tun0 is gone; nftables rules drop anything from a vif that
+#             would leave by another interface than tun0, and anything the namespace itself sends upstream
+#             that is not TCP to the relays (second layer).
 #   tg-net    upstream (tornet.sh): relays, DNS, HTTP servers; its end of the gateway link is gwlink0 10.250.0.1
 #             (where the leak suite captures).
 #
@@ -69,9 +70,16 @@ make_gw() {
   ip -n "$GW" route add default via "$UP_NET_IP" dev "$UP_IF"
   # Fail closed: when tun0 (and with it its route) is gone, client traffic meets this, never the main table.
   ip -n "$GW" route add unreachable default metric 4096 table "$TABLE"
+  # Second layer: nothing from a vif leaves except by tun0; and the gateway namespace itself sends upstream only
+  # TCP to the relays (tor). Without the output rule the kernel's own answers to client packets (ICMP errors,
+  # RSTs to spoofed sources routed by the main table) leave upstream: the leak suite caught exactly that.
+  eval "$(tornet env)"
   printf '%s\n' 'table inet torgate_lab {' ' chain forward {' \
     '  type filter hook forward priority 0; policy accept;' \
     "  iifname \"vif*\" oifname != \"$TUN\" counter drop comment \"client traffic leaves only by $TUN\"" \
+    ' }' ' chain output {' '  type filter hook output priority 0; policy accept;' \
+    "  oifname \"$UP_IF\" ip daddr $TORNET_RELAY_NET meta l4proto tcp accept" \
+    "  oifname \"$UP_IF\" counter drop comment \"upstream: only tor to the relays\"" \
     ' }' '}' | ip netns exec "$GW" nft -f -
 }
 

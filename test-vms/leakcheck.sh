@@ -9,16 +9,16 @@
 #        leakcheck.sh stop NAME           stop, classify, print the summary; exit 1 when anything leaked
 #        leakcheck.sh check PCAP          classify a saved capture
 #        leakcheck.sh hole open|close [CLIENT]   anti-test: let CLIENT (default c1) route upstream through the
-#                                         kernel (ip rule to the main table + nft accept): a deliberate leak
-#        leakcheck.sh hole6 open|close    anti-test: IPv6 on the gateway's upstream link (it then sends router
-#                                         solicitations and MLD reports of its own): a deliberate leak
+#                                         kernel (ip rule to the main table + nft forward accept): a deliberate leak
+#        leakcheck.sh hole6 open|close    anti-test: IPv6 on the gateway's upstream link (+ nft output accept; the
+#                                         kernel then sends DAD, MLD and router solicitations): a deliberate leak
 #        leakcheck.sh filter              print the allow filter (pcap-filter syntax)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 TG_LOG_TAG=leakcheck
-eval "$(bash "$TG_VMS_DIR/tornet.sh" env)"
 eval "$(bash "$TG_VMS_DIR/lab.sh" env)"
+eval "$(bash "$TG_VMS_DIR/tornet.sh" --ns "$LAB_NET_NS" env)"
 DIR=$TG_STATE_DIR/leaks
 RUN=/run/torgate-lab/leaks-$LAB_PREFIX
 MARK=$DIR/
@@ -68,29 +68,41 @@ cmd_stop() {
   classify "$DIR/$name.pcap" "$name"
 }
 
-hole() { # open|close CLIENT
-  local n=${2#c} handle
+nft_gw() { ip netns exec "$LAB_GW_NS" nft "$@"; }
+nft_hole_del() { # CHAIN: deletes every rule a hole added to that chain
+  local handle
+  for handle in $(nft_gw -a list chain inet torgate_lab "$1" 2>/dev/null \
+                  | sed -n 's/.*leakcheck hole.*# handle \([0-9]*\).*/\1/p'); do
+    nft_gw delete rule inet torgate_lab "$1" handle "$handle"
+  done
+}
+
+hole() { # open|close CLIENT: client traffic routed upstream by the kernel, past the forward rule
+  local n=${2#c}
   n=${n#"$LAB_CLIENT_PREFIX"}
   case $1 in
     open)
       ip -n "$LAB_GW_NS" rule add iif "vif$n" lookup main priority 50
-      ip netns exec "$LAB_GW_NS" nft insert rule inet torgate_lab forward iifname "vif$n" accept comment '"leakcheck hole"'
+      nft_gw insert rule inet torgate_lab forward iifname "vif$n" accept comment '"leakcheck hole"'
       ;;
     close)
       while ip -n "$LAB_GW_NS" rule del iif "vif$n" lookup main priority 50 2>/dev/null; do :; done
-      for handle in $(ip netns exec "$LAB_GW_NS" nft -a list chain inet torgate_lab forward 2>/dev/null \
-                      | sed -n 's/.*leakcheck hole.*# handle \([0-9]*\).*/\1/p'); do
-        ip netns exec "$LAB_GW_NS" nft delete rule inet torgate_lab forward handle "$handle"
-      done
+      nft_hole_del forward
       ;;
     *) tg_die "hole open|close [CLIENT]" ;;
   esac
 }
 
-hole6() {
+hole6() { # open|close: IPv6 on the upstream link, past the output rule
   case $1 in
-    open) ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=0" ;;
-    close) ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=1" ;;
+    open)
+      nft_gw insert rule inet torgate_lab output meta nfproto ipv6 accept comment '"leakcheck hole"'
+      ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=0"
+      ;;
+    close)
+      ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=1"
+      nft_hole_del output
+      ;;
     *) tg_die "hole6 open|close" ;;
   esac
 }
