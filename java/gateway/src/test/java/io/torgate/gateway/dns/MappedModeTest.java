@@ -136,8 +136,9 @@ class MappedModeTest {
         assertEquals(0, tor.seen.size(), "an onion is never RESOLVEd");
         assertEquals(1, h.service.stats().get(DnsCounter.ONION_MAPPED));
 
-        // What the relay does for a CONNECT to a virtual address: ask the map, CONNECT by name.
-        String host = h.service.hostnames().hostnameFor(address);
+        // What the relay does for a CONNECT to a virtual address: ask its HostnameResolver, CONNECT by name.
+        io.torgate.gateway.relay.HostnameResolver resolver = h.service.hostnames();
+        String host = resolver.hostnameFor(address).toString();
         Socks5Client socks = new Socks5Client();
         try (SocketChannel ch = Socks5Client.open(tor.address())) {
             socks.startConnect(ch, host, 443,
