@@ -12,12 +12,14 @@ import java.nio.ByteBuffer;
  *
  * <p>Wiring, for the gateway worker that owns the connection:
  * <ol>
- *   <li>on data from the client: {@code n = session.onReceive(buf, off, len)}; consume {@code n} bytes from the
- *       connection's receive buffer and leave the rest there (back-pressure: at most {@code maxInFlight}
- *       queries are unanswered at once). A negative result means a malformed frame: reset the connection.</li>
+ *   <li>on data from the client: while {@link #receiveRoom()} is positive, read at most that many bytes from the
+ *       connection ({@code TcpConnection.read}) and pass them to {@link #onReceive}, which takes them all; bytes
+ *       not read stay in the connection's receive buffer, so its window closes when at most
+ *       {@code maxInFlight} queries are unanswered (back-pressure). A negative result means a malformed
+ *       frame: reset the connection.</li>
  *   <li>when the {@code outputReady} callback runs (on the DNS agent thread: just mark the connection and
  *       wake the worker) and on every turn where {@link #hasOutput()}: {@link #read} the framed answers into the
- *       connection's send buffer; then offer the receive buffer's leftover bytes to {@code onReceive} again.</li>
+ *       connection's send buffer ({@code TcpConnection.write}); then read the client again as in step 1.</li>
  *   <li>on FIN from the client: answer what is in flight, then close; on RST or teardown: {@link #close()}.</li>
  * </ol>
  *
@@ -37,6 +39,8 @@ public final class DnsTcpSession {
     private final Dns dns = new Dns();
     private final DnsWriter writer = new DnsWriter();
     private int frameFill;
+    /** A complete query is in the frame buffer, waiting for room. Worker thread only. */
+    private boolean pending;
     private int inFlight;
     private boolean closed;
 
@@ -50,14 +54,27 @@ public final class DnsTcpSession {
     }
 
     /**
+     * How many client bytes {@link #onReceive} takes now: the rest of the current frame, or 0 while a complete
+     * query waits for room (too many unanswered). Read at most this much from the connection, so everything
+     * else stays in the TCP receive buffer and the window closes (back-pressure without a queue of our own).
+     */
+    public int receiveRoom() {
+        if (pending) {
+            return 0;
+        }
+        return frameFill < FRAME ? FRAME - frameFill : FRAME + (frame.getShort(0) & 0xFFFF) - frameFill;
+    }
+
+    /**
      * Takes client bytes (in stream order) and submits each complete query.
      *
-     * @return bytes consumed (fewer than {@code length} under back-pressure), or -1 for a frame that cannot be a
-     *     query (shorter than a DNS header or longer than we accept): reset the connection
+     * @return bytes consumed: up to {@link #receiveRoom()} at a time (fewer than {@code length} when a complete
+     *     query has to wait for room), or -1 for a frame that cannot be a query (shorter than a DNS header or
+     *     longer than we accept): reset the connection
      */
     public int onReceive(ByteBuffer src, int offset, int length) {
         int consumed = 0;
-        while (consumed < length) {
+        while (consumed < length && !pending) {
             if (frameFill < FRAME) {
                 frame.put(frameFill++, src.get(offset + consumed++));
                 continue;
@@ -67,21 +84,25 @@ public final class DnsTcpSession {
                 service.stats().increment(DnsCounter.TCP_BAD_FRAME);
                 return -1;
             }
-            int want = FRAME + messageLength - frameFill;
-            int take = Math.min(want, length - consumed);
+            int take = Math.min(FRAME + messageLength - frameFill, length - consumed);
             frame.put(frameFill, src, offset + consumed, take);
             frameFill += take;
             consumed += take;
             if (frameFill == FRAME + messageLength) {
-                if (!admitOne()) {
-                    frameFill -= take;
-                    return consumed - take;
-                }
-                submit(messageLength);
-                frameFill = 0;
+                pending = true;
+                submitPending();
             }
         }
         return consumed;
+    }
+
+    /** Submits the complete query in the frame buffer if there is room for its answer. Worker thread. */
+    private void submitPending() {
+        if (pending && admitOne()) {
+            pending = false;
+            submit(frameFill - FRAME);
+            frameFill = 0;
+        }
     }
 
     /** Room for one more answer: every query in flight may still need a full slot of the output buffer. */
@@ -145,19 +166,23 @@ public final class DnsTcpSession {
     }
 
     /**
-     * Moves framed answers to {@code dst[offset, offset + maxLength)}.
+     * Moves framed answers to {@code dst[offset, offset + maxLength)}, then submits a query that was waiting for
+     * room (so call it after every {@code outputReady}, even with no room in the send buffer).
      *
      * @return bytes moved
      */
-    public synchronized int read(ByteBuffer dst, int offset, int maxLength) {
-        int n = Math.min(maxLength, output.position());
-        if (n == 0) {
-            return 0;
+    public int read(ByteBuffer dst, int offset, int maxLength) {
+        int n;
+        synchronized (this) {
+            n = Math.min(maxLength, output.position());
+            if (n > 0) {
+                dst.put(offset, output, 0, n);
+                int rest = output.position() - n;
+                output.put(0, output, n, rest);
+                output.position(rest);
+            }
         }
-        dst.put(offset, output, 0, n);
-        int rest = output.position() - n;
-        output.put(0, output, n, rest);
-        output.position(rest);
+        submitPending();
         return n;
     }
 

@@ -79,9 +79,12 @@ class DnsTcpSessionTest {
         DnsTcpSession s = h.service.openTcpSession(CLIENT_A, SERVER, ready::release);
         byte[] bytes = framed(query(1, "a.test", Dns.TYPE_A, 0), query(2, "b.test", Dns.TYPE_A, 0),
             query(3, "a.test", Dns.TYPE_AAAA, 0));
-        for (int i = 0; i < bytes.length; i += 5) { // 5-byte segments: length prefixes split too
-            int len = Math.min(5, bytes.length - i);
-            assertEquals(len, s.onReceive(ByteBuffer.wrap(bytes), i, len));
+        int at = 0;
+        while (at < bytes.length) { // at most receiveRoom() and at most 5 bytes at a time: prefixes split too
+            int len = Math.min(Math.min(5, s.receiveRoom()), bytes.length - at);
+            assertTrue(len > 0);
+            assertEquals(len, s.onReceive(ByteBuffer.wrap(bytes), at, len));
+            at += len;
         }
         Map<Integer, byte[]> answers = collect(s, 3);
         assertEquals(3, answers.size());
@@ -126,6 +129,7 @@ class DnsTcpSessionTest {
         int consumed = s.onReceive(ByteBuffer.wrap(bytes), 0, bytes.length);
         assertTrue(consumed < bytes.length, "stops consuming at the in-flight limit");
         assertEquals(DnsService.TCP_MAX_IN_FLIGHT, s.inFlight());
+        assertEquals(0, s.receiveRoom(), "a complete query waits: read nothing more from the connection");
         tor.release();
         Map<Integer, byte[]> first = collect(s, DnsService.TCP_MAX_IN_FLIGHT);
         assertEquals(DnsService.TCP_MAX_IN_FLIGHT, first.size());
