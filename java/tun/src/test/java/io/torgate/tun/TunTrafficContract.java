@@ -221,6 +221,48 @@ abstract class TunTrafficContract {
     }
   }
 
+  /** With IFF_MULTI_QUEUE the kernel spreads flows over the queues; together they see every packet once. */
+  @Test
+  void multiQueueDevicesTogetherReceiveEveryPacket() throws Exception {
+    int flows = 64;
+    try (TunDevice q0 = openInNs(config("tgq0").multiQueue(true).build());
+         TunDevice q1 = openInNs(config("tgq0").multiQueue(true).build())) {
+      java.util.List<DatagramChannel> senders = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < flows; i++) {
+          DatagramChannel ch = ns.call(() -> DatagramChannel.open().bind(new InetSocketAddress(TUN_ADDR, 0)));
+          senders.add(ch);
+          ch.send(ByteBuffer.wrap(new byte[] {(byte) i}), new InetSocketAddress(PEER, 9));
+        }
+      } finally {
+        for (DatagramChannel ch : senders) {
+          ch.close();
+        }
+      }
+      PacketBatch b0 = new PacketBatch(flows, SLOT);
+      PacketBatch b1 = new PacketBatch(flows, SLOT);
+      int got0 = 0;
+      int got1 = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (got0 + got1 < flows && System.nanoTime() < deadline) {
+        got0 += q0.read(b0, got0, flows - got0);
+        got1 += q1.read(b1, got1, flows - got1);
+        q0.await(10);
+      }
+      assertEquals(flows, got0 + got1, "packets over both queues (" + got0 + " + " + got1 + ")");
+      // The queue is picked by flow hash: 64 flows all on one queue would have odds of 2^-63.
+      assertTrue(got0 > 0 && got1 > 0, "both queues used: " + got0 + " + " + got1);
+      BitSet seen = new BitSet(flows);
+      for (int i = 0; i < got0; i++) {
+        seen.set(b0.buffer().get(b0.slotOffset(i) + IPV4_HEADER + UDP_HEADER));
+      }
+      for (int i = 0; i < got1; i++) {
+        seen.set(b1.buffer().get(b1.slotOffset(i) + IPV4_HEADER + UDP_HEADER));
+      }
+      assertEquals(flows, seen.cardinality(), "every flow's packet arrived once");
+    }
+  }
+
   static byte[] pattern(int length, int seed) {
     byte[] b = new byte[length];
     for (int i = 0; i < length; i++) {
