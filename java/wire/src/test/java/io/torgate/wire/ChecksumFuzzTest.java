@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * Fuzz target for {@link Checksum}: the fast eight-bytes-at-a-time sum equals the word-at-a-time RFC 1071
  * reference for any bytes, offset, length and byte order, and an RFC 1624 update equals a full recompute.
  *
- * <p>Regression mode in every {@code mvn test} (replays {@code ChecksumFuzzTestInputs/sumMatchesReference/});
+ * <p>Regression mode in every {@code mvn test} (replays {@code ChecksumFuzzTestInputs/sumMatchesReference/}: hand-made
+ * seeds plus the {@code fuzzed-*} corpus of a 60-second run, 2 million inputs, no finding);
  * real fuzzing: {@code JAZZER_FUZZ=1 mvn -pl java/wire test -Dtest=ChecksumFuzzTest -Djazzer.max_duration=5m}.
  */
 class ChecksumFuzzTest {

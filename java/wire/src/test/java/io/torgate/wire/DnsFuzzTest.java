@@ -13,7 +13,8 @@ import java.nio.ByteBuffer;
  * with the question copied exactly.
  *
  * <p>Regression mode in every {@code mvn test}: replays {@code DnsFuzzTestInputs/parseAndAnswer/} (the captured
- * dig/glibc queries and answers plus hand-made loops and bad counts). Real fuzzing:
+ * dig/glibc queries and answers, hand-made loops and bad counts, and the {@code fuzzed-*} corpus kept from a
+ * 60-second fuzzing run on JDK 25: 1.7 million inputs, no finding). Real fuzzing:
  * {@code JAZZER_FUZZ=1 mvn -pl java/wire test -Dtest=DnsFuzzTest -Djazzer.max_duration=5m}.
  */
 class DnsFuzzTest {
