@@ -41,7 +41,8 @@ class Socks5ClientAllocationTest {
                 }
             }
             assertEquals(Socks5Client.Status.SUCCEEDED, client.status());
-            // Measured 0 bytes; the slack only absorbs a one-off JDK-internal allocation (lazy init), not a per-exchange one.
+            // Measured 0 bytes; the slack only absorbs a one-off JDK-internal allocation (lazy init),
+            // never a per-exchange one.
             assertTrue(measured < 100, "bytes allocated by 100 exchanges after warm-up: " + measured);
         }
     }
