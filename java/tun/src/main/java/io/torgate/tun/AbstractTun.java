@@ -73,16 +73,7 @@ abstract class AbstractTun implements TunDevice {
       throw new IllegalArgumentException("tun " + name + ": slot size " + batch.slotSize() + " < MTU "
           + mtu + " + header " + vnetHeaderLength);
     }
-    if (maxCount == 0) {
-      return 0;
-    }
-    enter();
-    try {
-      return Errors.check(name, "read", readPackets(batch, firstSlot, maxCount));
-    } finally {
-      keepAlive(batch);
-      leave();
-    }
+    return transfer(batch, firstSlot, maxCount, true);
   }
 
   @Override
@@ -97,12 +88,18 @@ abstract class AbstractTun implements TunDevice {
             + "-byte header, within the " + batch.slotSize() + "-byte slot");
       }
     }
+    return transfer(batch, firstSlot, count, false);
+  }
+
+  /** One read or write call on checked arguments, inside the close protocol. */
+  private int transfer(PacketBatch batch, int first, int count, boolean read) throws IOException {
     if (count == 0) {
       return 0;
     }
     enter();
     try {
-      return Errors.check(name, "write", writePackets(batch, firstSlot, count));
+      int result = read ? readPackets(batch, first, count) : writePackets(batch, first, count);
+      return Errors.check(name, read ? "read" : "write", result);
     } finally {
       keepAlive(batch);
       leave();

@@ -141,35 +141,28 @@ final class JnaTun extends AbstractTun {
 
   @Override
   int readPackets(PacketBatch batch, int first, int max) {
-    int slot = batch.slotSize();
-    long base = batch.bufferAddress + (long) first * slot;
-    int count = 0;
-    while (count < max) {
-      long n = Libc.read(fd, base + (long) count * slot, slot);
-      if (n >= 0) {
-        batch.setLength(first + count, (int) n);
-        count++;
-        continue;
-      }
-      int err = Native.getLastError();
-      if (err == Errors.EINTR) {
-        continue;
-      }
-      if (err == Errors.EAGAIN || count > 0) {
-        break;
-      }
-      return -err;
-    }
-    return count;
+    return transfer(batch, first, max, true);
   }
 
   @Override
   int writePackets(PacketBatch batch, int first, int count) {
+    return transfer(batch, first, count, false);
+  }
+
+  /**
+   * One read(2) or write(2) per packet, like tg_tun_read_batch/tg_tun_write_batch: stops at EAGAIN or after
+   * {@code count} packets; an error after the first packet ends the batch early and shows again next call.
+   */
+  private int transfer(PacketBatch batch, int first, int count, boolean read) {
     int done = 0;
     while (done < count) {
       int slot = first + done;
-      long n = Libc.write(fd, batch.bufferAddress + batch.slotOffset(slot), batch.length(slot));
+      long address = batch.bufferAddress + (long) slot * batch.slotSize();
+      long n = read ? Libc.read(fd, address, batch.slotSize()) : Libc.write(fd, address, batch.length(slot));
       if (n >= 0) {
+        if (read) {
+          batch.setLength(slot, (int) n);
+        }
         done++;
         continue;
       }
