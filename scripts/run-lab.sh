@@ -52,7 +52,7 @@ Not wired yet: the transparent gateway (torgate on tun0). Until it runs in tg-gw
 sends (plain TCP, DNS to 10.139.1.1, UDP, ICMP, IPv6) goes nowhere: tg-gw routes client traffic only into
 tun0, and with tun0 absent it meets an `unreachable` route (fails closed). Try:
   bash test-vms/lab.sh exec c1 curl -m 5 http://web.lab.test/      # fails: no transparent gateway yet
-  bash test-vms/lab.sh exec c1 ping -c1 10.251.0.10                 # "Destination Host Unreachable"
+  bash test-vms/lab.sh exec c1 ping -c1 198.18.0.10                 # "Destination Host Unreachable"
 
 Explore:
   bash test-vms/lab.sh status                                        # what runs where

@@ -70,14 +70,24 @@ for k in "${kinds[@]}"; do
 done
 
 # --- anti-tests: the same probes through a deliberate hole must be flagged -------------------------------------
-for k in tcp udp dns icmp proto badtcp frag spoof bcast; do
+anti() { # KIND: one capture with the hole open; prints the summary line
   bash "$LC" hole open c1
-  bash "$LC" start "anti-$k"
-  probe c1 "$k" >/dev/null
-  out=$(bash "$LC" stop "anti-$k") || true
+  bash "$LC" start "anti-$1"
+  probe c1 "$1" | sed 's/^/    probe: /'
+  out=$(bash "$LC" stop "anti-$1") || true
   bash "$LC" hole close c1
   echo "$out" | head -n 1 | sed 's/^/    /'
+}
+from_c1() { grep -q " ${LAB_ADDR_1}[ .]" <<<"$out"; }
+for k in tcp udp dns icmp proto badtcp frag spoof bcast; do
+  anti "$k"
+  # An empty capture means nothing crossed the link at all (not even tor): the probe did not get through the
+  # hole in time, which says nothing about the detector. Seen once in ~10 runs; one more try, said out loud.
+  if [ "$(sed -n 's/.*: \([0-9]*\) packets upstream.*/\1/p' <<<"$out" | head -n 1)" = 0 ]; then
+    echo "    (empty capture: trying anti-test $k once more)"; anti "$k"
+  fi
   check "anti-test $k: the detector flags the hole" test "$(leaked_count "$out")" -gt 0
+  [ "$k" = spoof ] || check "anti-test $k: flagged packets include client 1's ($LAB_ADDR_1)" from_c1
 done
 bash "$LC" hole6 open
 bash "$LC" start anti-ipv6

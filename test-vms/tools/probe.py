@@ -184,7 +184,7 @@ def probe_frag(targets, c, src):
 def probe_spoof(targets, c):
     s = raw_sender()
     for t in targets:
-        for fake in ("10.250.0.2", "203.0.113.10", "10.137.0.1", "192.0.2.2", "10.137.0.250", "127.0.0.1"):
+        for fake in ("10.250.0.2", "198.18.0.10", "10.137.0.1", "192.0.2.2", "10.137.0.250", "127.0.0.1"):
             seg = tcp_seg(fake, t, 41000, 80, 0x02, seq=1)
             c.attempt(lambda: s.sendto(ipv4(fake, t, 6, seg), (t, 0)))
             udp = struct.pack("!HHHH", 41000, 53, 8 + 16, 0) + dns_query("x.lab")[:16]
@@ -196,7 +196,7 @@ def probe_bcast(c):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 8)
-    for dst in ("255.255.255.255", "10.137.0.255", "203.0.113.255", "224.0.0.1", "224.0.0.251", "239.255.255.250"):
+    for dst in ("255.255.255.255", "10.137.0.255", "198.18.0.255", "224.0.0.1", "224.0.0.251", "239.255.255.250"):
         for p in (67, 137, 1900, 5353):
             c.attempt(lambda: s.sendto(b"torgate-probe", (dst, p)))
     s.close()
@@ -204,7 +204,7 @@ def probe_bcast(c):
 
 def probe_ipv6(c):
     targets = ["fe80::1%eth0", "ff02::1%eth0", "ff02::2%eth0", "2001:db8::1", "2606:4700::1111", "fd00::1",
-               "::ffff:203.0.113.10"]
+               "::ffff:198.18.0.10"]
     u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     for t in targets:
         for p in (53, 123, 443):
