@@ -78,7 +78,8 @@ public interface TunDevice extends AutoCloseable {
   int write(PacketBatch batch, int firstSlot, int count) throws IOException;
 
   /**
-   * Blocks until a packet is pending, the timeout passes, or the device is closed.
+   * Blocks until a packet is pending, the timeout passes, or the device is closed. The wait is a poll(2) in
+   * native code: {@link Thread#interrupt()} does not end it early; {@link #close()} does (through an eventfd).
    *
    * @param timeoutMillis maximum wait; negative waits until readable or closed
    * @return true when readable; false on timeout or once the device is closed

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Every {@link TunDeviceContract} test against the JNI batch implementation, plus loader checks. */
@@ -39,6 +40,15 @@ class NativeTunTest extends TunDeviceContract {
     try (TunDevice tun = ns.call(() -> Tuns.open(config("tgf0").build(), failure))) {
       assertInstanceOf(JnaTun.class, tun);
     }
+  }
+
+  /** A JVM that cannot use the JNI library opens with JNA and logs why (here: switched off by property). */
+  @Test
+  void openFallsBackToJnaWithALogLineSayingWhy() throws Exception {
+    String out = probe(List.of(), List.of("-D" + NativeLoader.ENABLE_PROPERTY + "=false"), "auto", "tgfb0", 0);
+    assertTrue(out.contains("opened tgfb0 native=false"), out);
+    assertTrue(out.contains("native library unavailable") && out.contains("disabled by -Dtorgate.tun.jni=false"),
+        out);
   }
 
   /** The JNA path must hard-code kernel constants; here they are checked against the C headers. */

@@ -2,7 +2,7 @@ package io.torgate.tun;
 
 /**
  * Child-JVM probe for the "no permission" tests: opens a device with the named implementation and prints the
- * outcome. Usage: {@code OpenProbe jni|jna NAME}. Exit 0 when opened, 3 with the exception message on stdout
+ * outcome. Usage: {@code OpenProbe jni|jna|auto NAME} (auto: {@link TunDevice#open}). Exit 0 when opened, 3 with the exception message on stdout
  * when a {@link TunException} was thrown, 4 for anything else.
  */
 public final class OpenProbe {
@@ -10,7 +10,11 @@ public final class OpenProbe {
 
   public static void main(String[] args) {
     TunConfig config = TunConfig.builder(args[1]).build();
-    try (TunDevice tun = args[0].equals("jni") ? NativeTun.open(config) : JnaTun.open(config)) {
+    try (TunDevice tun = switch (args[0]) {
+      case "jni" -> NativeTun.open(config);
+      case "jna" -> JnaTun.open(config);
+      default -> TunDevice.open(config);
+    }) {
       System.out.println("opened " + tun.name() + " native=" + tun.isNative());
       System.exit(0);
     } catch (TunException e) {

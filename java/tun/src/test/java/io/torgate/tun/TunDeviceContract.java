@@ -174,15 +174,8 @@ abstract class TunDeviceContract extends TunTrafficContract {
   /** A child JVM stripped of every capability (setpriv) inside the namespace must get EPERM, named. */
   @Test
   void openingWithoutPermissionNamesDeviceAndErrno() throws Exception {
-    String classpath = String.join(":", List.of(codeSource(NativeLoader.class), codeSource(OpenProbe.class),
-        codeSource(Native.class)));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = ns.exec("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", java, "-cp", classpath,
-        OpenProbe.class.getName(), isNativeImplementation() ? "jni" : "jna", "tgperm0");
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "probe finished");
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-        + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(3, p.exitValue(), out);
+    String out = probe(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"), List.of(),
+        isNativeImplementation() ? "jni" : "jna", "tgperm0", 3);
     assertTrue(out.contains("errno=1 ") && out.contains("tgperm0") && out.contains("Operation not permitted"), out);
   }
 
@@ -240,6 +233,25 @@ abstract class TunDeviceContract extends TunTrafficContract {
       sum += tun.await(0) ? 1 : 0;
     }
     assertTrue(sum >= n, "packets were written");
+  }
+
+  /**
+   * Runs {@link OpenProbe} in a child JVM inside the namespace (after the {@code wrapper} command) and returns
+   * its stdout and stderr; fails unless it exits with {@code expectedExit}.
+   */
+  String probe(List<String> wrapper, List<String> jvmOptions, String impl, String device, int expectedExit)
+      throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>(wrapper);
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", String.join(":", List.of(codeSource(NativeLoader.class),
+        codeSource(OpenProbe.class), codeSource(Native.class))), OpenProbe.class.getName(), impl, device));
+    Process p = ns.exec(cmd.toArray(new String[0]));
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "probe finished");
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(expectedExit, p.exitValue(), out);
+    return out;
   }
 
   private static String codeSource(Class<?> c) throws Exception {
