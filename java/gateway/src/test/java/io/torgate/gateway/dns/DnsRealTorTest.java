@@ -12,10 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torgate.tor.ControlEventListener;
+import io.torgate.tor.IsolationKey;
+import io.torgate.tor.IsolationProfile;
+import io.torgate.tor.Socks5Blocking;
 import io.torgate.tor.ManagedTor;
 import io.torgate.tor.StreamEvent;
 import io.torgate.tor.Torrc;
 import io.torgate.wire.Dns;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,6 +172,30 @@ class DnsRealTorTest {
         assertFalse(circuitsB.isEmpty());
         assertTrue(circuitsA.stream().noneMatch(circuitsB::contains), "A and B never share a circuit: " + circuitsA
             + " " + circuitsB);
+    }
+
+    @Test
+    void mappedNameIsFetchedByNameThroughAnExit() throws Exception {
+        DnsConfig mapped = new DnsConfig(DnsConfig.Mode.MAPPED, DnsConfig.DNS_PROFILE, 300, 60, 600, 1024, CGNAT,
+            10, 1024, null, 10_000, 1000, 1000, 64, 64, 256, 30_000, 1232);
+        try (DnsHarness m = new DnsHarness(mapped, tor.socksAddress())) {
+            int address = addressOf(parse(m.ask(A, SERVER, query(1, "web.lab.test", Dns.TYPE_A, 0)), 1,
+                "web.lab.test", Dns.TYPE_A));
+            assertTrue(m.service.hostnames().isVirtual(address));
+            assertEquals(0, m.service.stats().get(DnsCounter.RESOLVES), "mapped: no RESOLVE");
+            // What the relay does with a SYN to the virtual address: CONNECT by the mapped name.
+            String host = m.service.hostnames().hostnameFor(address);
+            IsolationKey key = m.keys.derive(IsolationProfile.DEFAULT, A, host, address, 80, null);
+            try (SocketChannel ch = Socks5Blocking.connect(tor.socksAddress(), host, 80, key, 30_000)) {
+                ch.write(ByteBuffer.wrap(("GET /index.html HTTP/1.0\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+                String body = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(),
+                    StandardCharsets.UTF_8);
+                assertTrue(body.contains("hello from web.lab.test"), body);
+            }
+            assertTrue(events.stream().anyMatch(e -> "web.lab.test:80".equals(e.target())
+                && key.password().equals(e.socksPassword())), "tor saw a CONNECT to the name, not the address");
+        }
     }
 
     private static String who(String password, String pwA, String pwB) {

@@ -120,6 +120,25 @@ class MappedModeTest {
     }
 
     @Test
+    void changedMapIsSavedWhileRunning() throws Exception {
+        h.close();
+        Path file = dir.resolve("running/dns-map");
+        h = new DnsHarness(new DnsConfig(DnsConfig.Mode.MAPPED, DnsConfig.DNS_PROFILE, 300, 60, 600, 16, VIRTUAL_BASE,
+            10, 16, file, 100, 50, 100, 64, 16, 64, 20_000, 1232), tor.address());
+        int web = map(CLIENT_A, "web.lab.test");
+        long end = System.currentTimeMillis() + 5_000;
+        while (!(Files.exists(file) && Files.readString(file).contains("web.lab.test"))
+            && System.currentTimeMillis() < end) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.readString(file).contains(VirtualMap.formatAddress(web) + " web.lab.test"),
+            "saved without waiting for shutdown");
+        try (var leftovers = Files.list(file.getParent())) {
+            assertEquals(1, leftovers.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void aaaaIsNodataInMappedModeToo() throws Exception {
         Dns d = parse(h.ask(CLIENT_A, SERVER, query(5, "web.lab.test", Dns.TYPE_AAAA, 0)), 5, "web.lab.test",
             Dns.TYPE_AAAA);
