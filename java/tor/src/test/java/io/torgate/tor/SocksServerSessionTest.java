@@ -106,7 +106,8 @@ class SocksServerSessionTest {
         session.writeReply(out, SocksReply.SUCCEEDED, 0, 0);
         assertEquals("005a000000000000", replies());
         session.reset();
-        assertEquals(SocksServerSession.REQUEST, feed("040101bb 00000001 00" + HEX.formatHex("x.onion".getBytes()) + "00"));
+        String socks4a = "040101bb 00000001 00" + HEX.formatHex("x.onion".getBytes()) + "00";
+        assertEquals(SocksServerSession.REQUEST, feed(socks4a));
         assertEquals("x.onion", session.request().host());
         assertFalse(session.request().hasCredentials());
         session.writeReply(out, SocksReply.HOST_UNREACHABLE, 0, 0);
