@@ -11,8 +11,9 @@ import java.nio.ByteBuffer;
  * exception, and after OK every accessor stays inside the wrapped range.
  *
  * <p>In a normal {@code mvn test} run Jazzer is in regression mode: each target runs once per file in
- * {@code src/test/resources/io/torgate/wire/Ipv4FuzzTestInputs/<method>/} (seeds from the real captures plus
- * hand-made malformed headers), so the saved corpus replays every build. To fuzz for real (one target per run;
+ * {@code src/test/resources/io/torgate/wire/Ipv4FuzzTestInputs/<method>/} (seeds from the real captures,
+ * hand-made malformed headers, and the {@code fuzzed-*} corpus of a 60-second run on JDK 25: 4.6 million
+ * inputs, no finding), so the saved corpus replays every build. To fuzz for real (one target per run;
  * new crashing inputs land in that directory and become regression cases):
  * <pre>
  *   JAZZER_FUZZ=1 mvn -pl java/wire test -Dtest=Ipv4FuzzTest#parseIpv4 -Djazzer.max_duration=5m
