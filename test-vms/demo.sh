@@ -57,5 +57,6 @@ for ns in "${order[@]}"; do
   elif [[ " $seen " == *" $c "* ]]; then echo "  (circuit $c is shared: isolation failed)"; status=1; fi
   seen="$seen $c"
 done
-[ "$status" = 0 ] && echo "  -> one circuit per client VM (tor's IsolateClientAddr; with 7 relays two circuits may share a path)."
+[ "$status" = 0 ] && echo "  -> one circuit per client VM (tor's IsolateClientAddr;" \
+  "with 7 relays two circuits may share a path)."
 exit "$status"

@@ -173,7 +173,8 @@ cmd_up() {
   done
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 200 ] || tg_die "--clients wants 1..200"
   cmd_down_lab
-  trap 'tg_log "up failed: cleaning up the lab (tornet stays up)"; tail -n 20 "$ST/tor/notice.log" >&2 2>/dev/null; cmd_down_lab' EXIT
+  trap 'tg_log "up failed: cleaning up the lab (tornet stays up)"
+        tail -n 20 "$ST/tor/notice.log" >&2 2>/dev/null; cmd_down_lab' EXIT
   mkdir -p "$ST" "$RUN"
   tornet up
   make_gw
@@ -264,6 +265,7 @@ LAB_TOR_COOKIE=$ST/tor/data/control_auth_cookie
 LAB_TOR_LOG=$ST/tor/notice.log
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
-  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down | status | exec CLIENT CMD... | route-tun | env" >&2
+  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down | status | exec CLIENT CMD..." \
+       "| route-tun | env" >&2
      exit 2 ;;
 esac

@@ -108,7 +108,8 @@ write_common() { # lines every node and every client of this network needs
   local a
   echo "TestingTorNetwork 1"
   for a in "${AUTHS[@]}"; do
-    echo "DirAuthority $a orport=$(orport "$a") no-v2 v3ident=$(v3ident "$a") $RELAY_IP:$(dirport "$a") $(fingerprint "$a")"
+    echo "DirAuthority $a orport=$(orport "$a") no-v2 v3ident=$(v3ident "$a")" \
+      "$RELAY_IP:$(dirport "$a") $(fingerprint "$a")"
   done
   echo "PathsNeededToBuildCircuits 0.67"
   # All relays share one address: paths must not require distinct /16s (TestingTorNetwork implies it too).
@@ -265,7 +266,9 @@ EOF
   tor -f "$d/torrc" --hush >"$d/start.log" 2>&1 || { cat "$d/start.log" >&2; tg_die "client tor did not start"; }
 }
 
-client_ctl() { "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$RUN/client.control" --cookie "$ST/client/data/control_auth_cookie" "$@"; }
+client_ctl() {
+  "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$RUN/client.control" --cookie "$ST/client/data/control_auth_cookie" "$@"
+}
 client_bootstrapped() {
   local out
   out=$(client_ctl cmd "GETINFO status/bootstrap-phase" 2>/dev/null) || return 1

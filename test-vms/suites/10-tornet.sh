@@ -38,7 +38,8 @@ for f in 1K.bin 1M.bin 10M.bin; do
     test "$(fetch_sha "$TORNET_WEB_NAME" "$f" "u-$f")" = "$(want "$f")"
 done
 check "fetch from $TORNET_WEB2_NAME by name" \
-  test "$(curl -sS --max-time 30 --socks5-hostname "$socks" "http://$TORNET_WEB2_NAME/")" = "hello from $TORNET_WEB2_NAME"
+  test "$(curl -sS --max-time 30 --socks5-hostname "$socks" "http://$TORNET_WEB2_NAME/")" \
+  = "hello from $TORNET_WEB2_NAME"
 check "tor RESOLVE of $TORNET_WEB_NAME at the exit gives $TORNET_WEB_IP" \
   test "$(timeout 30 tor-resolve -5 "$TORNET_WEB_NAME" "$socks" 2>/dev/null)" = "$TORNET_WEB_IP"
 check "tor RESOLVE_PTR of $TORNET_WEB2_IP gives $TORNET_WEB2_NAME" \
@@ -71,7 +72,8 @@ no_leftovers() {
   local p cmd
   tg_netns_exists "$TORNET_NS" && { echo "    namespace $TORNET_NS left"; return 1; }
   ip link show "$TORNET_ROOT_IF" >/dev/null 2>&1 && { echo "    link $TORNET_ROOT_IF left"; return 1; }
-  [ -n "$(ip route show "$TORNET_SVC_NET")$(ip route show "$TORNET_RELAY_NET")" ] && { echo "    route left"; return 1; }
+  [ -n "$(ip route show "$TORNET_SVC_NET")$(ip route show "$TORNET_RELAY_NET")" ] \
+    && { echo "    route left"; return 1; }
   [ -e "/run/torgate-lab/tornet-$TORNET_NS" ] && { echo "    run dir left"; return 1; }
   for p in /proc/[0-9]*; do
     cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue

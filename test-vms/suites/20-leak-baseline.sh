@@ -45,7 +45,8 @@ fast_error() { # CMD...: fails (non-zero) within 5 s
   [ $((SECONDS - t0)) -le 5 ] || { echo "    took $((SECONDS - t0)) s: $*"; return 1; }
 }
 c1=$LAB_CLIENT_PREFIX"1"
-check "c1: direct HTTP to $TORNET_WEB_IP fails at once" fast_error ip netns exec "$c1" curl -sS -m 8 "http://$TORNET_WEB_IP/"
+check "c1: direct HTTP to $TORNET_WEB_IP fails at once" \
+  fast_error ip netns exec "$c1" curl -sS -m 8 "http://$TORNET_WEB_IP/"
 check "c1: ping upstream fails at once" fast_error ip netns exec "$c1" ping -c 1 -W 4 "$TORNET_WEB_IP"
 check "c1: DNS to $LAB_DNS1 gets no answer (no gateway yet)" \
   bash -c "! ip netns exec '$c1' dig +time=2 +tries=1 '$TORNET_WEB_NAME' @'$LAB_DNS1' >/dev/null 2>&1"

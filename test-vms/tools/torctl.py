@@ -6,7 +6,8 @@ Usage:
   torctl.py ENDPOINT [--cookie FILE] events STREAM,CIRC SECONDS [REGEX]   # print events, stop at REGEX
   torctl.py ENDPOINT [--cookie FILE] exits                              # relays with the Exit flag
 ENDPOINT is a Unix socket path (ControlSocket) or HOST:PORT. Authentication: with --cookie, AUTHENTICATE with the hex
-of that cookie file (CookieAuthentication 1); without, AUTHENTICATE with no secret. Exit status 0 when every command got a 250 reply, 1 otherwise, 2 on connection errors.
+of that cookie file (CookieAuthentication 1); without, AUTHENTICATE with no secret.
+Exit status 0 when every command got a 250 reply, 1 otherwise, 2 on connection errors.
 Bounded: every read has a timeout (10 s for commands).
 """
 import os
