@@ -47,6 +47,7 @@ class RealTorTest {
     private static final List<StreamEvent> events = new CopyOnWriteArrayList<>();
     private static final Set<String> usedStreams = new HashSet<>();
     private static final List<SocketChannel> open = new ArrayList<>();
+    private static final List<ManagedTor.State> states = new CopyOnWriteArrayList<>();
     private static final IsolationKeys keys = new IsolationKeys(new ClientEpochs());
     private static final NewIdentity newIdentity = new NewIdentity(keys);
 
@@ -60,7 +61,8 @@ class RealTorTest {
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgtor");
         torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"),
                 net.clientTorrc() + "\nConfluxEnabled 0\n");
-        tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 500, 5_000));
+        tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 2_000, 5_000));
+        tor.addStateListener(states::add);
         tor.addControlListener(new ControlEventListener() {
             @Override
             public void onStream(StreamEvent e) {
@@ -138,6 +140,22 @@ class RealTorTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no STREAM SUCCEEDED event for " + target + " with key " + key);
+    }
+
+    private static ClientAction actionWhileDown() throws IOException {
+        Socks5Client c = new Socks5Client();
+        SocketChannel ch;
+        try {
+            ch = Socks5Client.open(tor.socksAddress());
+        } catch (IOException refused) {
+            return ClientAction.RST; // what the gateway answers when tor's socket refuses (Socks5Client.open)
+        }
+        try (ch) {
+            c.startConnect(ch, "example.com", 80, new IsolationKey(1, 1, 1));
+            assertTrue(Socks5Blocking.drive(c, ch, 5_000));
+        }
+        assertEquals(Socks5Client.Status.FAILED, c.status());
+        return c.clientAction();
     }
 
     @Test
@@ -234,12 +252,20 @@ class RealTorTest {
         assertTrue(pid > 0);
         int before = tor.restarts();
         new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long down = System.currentTimeMillis() + 10_000;
+        while (tor.isReady() && System.currentTimeMillis() < down) {
+            Thread.sleep(10);
+        }
+        // While tor is down (2 s back-off) a new flow must get RST: the socket refuses or the exchange fails.
+        assertEquals(ClientAction.RST, actionWhileDown());
         long deadline = System.currentTimeMillis() + 150_000;
         while (!(tor.restarts() > before && tor.isReady()) && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
         }
         assertTrue(tor.restarts() > before, "watchdog restarted tor, state " + tor.state());
         assertNotEquals(pid, tor.pid());
+        assertEquals(List.of(ManagedTor.State.STARTING, ManagedTor.State.READY, ManagedTor.State.RESTARTING,
+                ManagedTor.State.READY), states);
         tor.setEvents("STREAM", "CIRC");
         awaitWorkingExit();
         assertNotNull(stream(IsolationProfile.DEFAULT, A, hostIp, target1.port()));
