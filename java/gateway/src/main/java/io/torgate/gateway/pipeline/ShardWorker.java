@@ -90,7 +90,13 @@ public final class ShardWorker implements Runnable {
         handler.start(new WorkerContext(shard, selector, tx, counters));
         try {
             while (running) {
-                int work = doWork();
+                int work;
+                try {
+                    work = doWork();
+                } catch (RuntimeException e) {
+                    error(e); // the loop never dies from one bad flow: it would stall the whole ring
+                    work = 1;
+                }
                 if (work == 0) {
                     idle();
                 } else {
