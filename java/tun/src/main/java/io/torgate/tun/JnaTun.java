@@ -7,6 +7,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -70,7 +71,9 @@ final class JnaTun extends AbstractTun {
     Memory size = new Memory(Integer.BYTES);
     size.setInt(0, Libc.VNET_HDR_SIZE);
     long sizeAddress = Pointer.nativeValue(size);
-    Errors.check(name, "TUNSETVNETHDRSZ", retry(() -> Libc.ioctl(fd, Libc.TUNSETVNETHDRSZ, sizeAddress)));
+    int rc = retry(() -> Libc.ioctl(fd, Libc.TUNSETVNETHDRSZ, sizeAddress));
+    Reference.reachabilityFence(size); // the kernel read it through a raw address
+    Errors.check(name, "TUNSETVNETHDRSZ", rc);
     // Checksum offload only, as in tg_tun_linux.c: segmentation offloads would exceed the MTU-sized slots.
     Errors.check(name, "TUNSETOFFLOAD", retry(() -> Libc.ioctl(fd, Libc.TUNSETOFFLOAD, Libc.TUN_F_CSUM)));
   }
@@ -116,6 +119,7 @@ final class JnaTun extends AbstractTun {
       return Libc.lastError();
     }
     int rc = retry(() -> Libc.ioctl(sock, request, Pointer.nativeValue(ifr)));
+    Reference.reachabilityFence(ifr); // the kernel used it through a raw address
     Libc.close(sock);
     return rc;
   }
