@@ -25,7 +25,7 @@
 
 #define JNI_CLASS "io/torgate/tun/Jni"
 
-/* Control-plane helper: runs fn on the UTF-8 bytes of a Java string. */
+/* Control-plane helper: evaluates expr with `name` bound to the (modified) UTF-8 bytes of jname, returns it. */
 #define WITH_NAME(env, jname, expr)                                            \
   do {                                                                         \
     if ((jname) == NULL) return -EINVAL;                                       \
