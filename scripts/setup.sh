@@ -11,7 +11,7 @@ fi
 
 # Build tools, the real tor, lab clients and servers, capture tools.
 pkgs=(cmake gcc make maven tor iproute2 iptables nftables iperf3 tcpdump tshark dnsutils dnsmasq curl
-      libpcap0.8 python3 procps psmisc kmod redsocks wrk)
+      libpcap0.8 python3 procps psmisc kmod redsocks wrk iputils-ping)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
