@@ -17,6 +17,7 @@
 # PREFIX-net (the test suites use tgs, a developer's lab stays untouched). up and down are serialized by a lock.
 #
 # Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down | status | exec CLIENT CMD... | route-tun
+#        lab.sh gateway start CMD | gateway stop      (start, restart or stop the gateway in a running lab)
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
 #   variables set: TG_TUN (tun0), TG_CLIENT_NET, TG_GW_ADDR, TG_DNS_ADDRS, TG_TOR_SOCKS, TG_TOR_CONTROL,
 #   TG_TOR_COOKIE (the lab's tor client) and TG_CLIENT_TORRC (tornet's client fragment, for a managed tor).
@@ -145,6 +146,17 @@ route_tun() {
   ip -n "$GW" route replace default dev "$TUN" metric 0 table "$TABLE"
 }
 
+stop_gateway() { # ends the gateway (its process group: bash -c CMD and what it started); a tun0 it
+  # opened non-persistent goes with it
+  local pid
+  if tg_pid_alive "$RUN/gateway.pid" ""; then
+    pid=$(cat "$RUN/gateway.pid")
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    tg_wait_until 10 "the gateway to exit" bash -c "! kill -0 $pid" || kill -9 -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/gateway.pid"
+}
+
 start_gateway() { # CMD
   local cmd=$1
   eval "$(tornet env)"
@@ -191,7 +203,7 @@ cmd_up() {
 cmd_down_lab() { # everything but tornet
   local c
   tg_kill_pidfiles "$MARK" "$RUN/tor.pid"
-  tg_kill_pidfiles "" "$RUN/gateway.pid"
+  stop_gateway
   tg_kill_marked "$MARK"
   for c in $(clients_list); do tg_netns_delete "$c"; done
   tg_netns_exists "$NET" && ip -n "$NET" link del "$NET_IF" 2>/dev/null || true
@@ -243,6 +255,14 @@ case $CMD in
         ns=$(ns_of "$1"); shift; tg_netns_exists "$ns" || tg_die "no namespace $ns (lab up?)"
         exec ip netns exec "$ns" "$@" ;;
   route-tun) tg_need_root; route_tun ;;
+  gateway) tg_need_root
+           case ${1:-} in
+             start) [ $# -eq 2 ] || tg_die "usage: lab.sh gateway start CMD"
+                    tg_netns_exists "$GW" || tg_die "no lab (lab.sh up first)"
+                    stop_gateway; start_gateway "$2" ;;
+             stop) stop_gateway ;;
+             *) tg_die "usage: lab.sh gateway start CMD | stop" ;;
+           esac ;;
   env) cat <<EOF
 LAB_PREFIX=$P
 LAB_GW_NS=$GW
