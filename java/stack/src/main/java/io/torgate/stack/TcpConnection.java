@@ -1,8 +1,6 @@
 package io.torgate.stack;
 
-import io.torgate.wire.SeqNum;
 import io.torgate.wire.Tcp;
-import io.torgate.wire.TcpOptions;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,7 +22,7 @@ import java.nio.ByteBuffer;
 public final class TcpConnection {
     /** A SYN is held: the owner must {@link #accept} or {@link #refuse}. */
     public static final int EV_SYN = 1;
-    /** The handshake completed (ESTABLISHED or later). */
+    /** The handshake completed (ESTABLISHED or later; stays set once reached, also in CLOSED). */
     public static final int EV_ESTABLISHED = 1 << 1;
     /** In-order data waits for {@link #read}. */
     public static final int EV_READABLE = 1 << 2;
@@ -51,7 +49,6 @@ public final class TcpConnection {
     final TcpReceiver rcv;
     final TcpTimers timers = new TcpTimers();
     final TcpOutput output;
-    final TcpOptions outOptions = new TcpOptions();
     private final TcpInput input;
     private final TcpTransmitter transmitter;
 
@@ -68,6 +65,8 @@ public final class TcpConnection {
     int peerMss;
     /** LISTEN holding a SYN that the owner has not decided on yet. */
     boolean synHeld;
+    /** The handshake completed at some point (stays set through the close states and CLOSED). */
+    boolean wasEstablished;
     boolean reset;
     boolean timedOut;
     /** The application closed both directions ({@link #close}): FIN-WAIT-2 is then bounded in time. */
@@ -107,6 +106,7 @@ public final class TcpConnection {
         this.remotePort = remotePort;
         timers.clear();
         synHeld = false;
+        wasEstablished = false;
         reset = false;
         timedOut = false;
         orphaned = false;
@@ -251,7 +251,7 @@ public final class TcpConnection {
         if (synHeld) {
             e |= EV_SYN;
         }
-        if (state.ordinal() >= TcpState.ESTABLISHED.ordinal() || state == TcpState.CLOSED && rcv.finReceived) {
+        if (wasEstablished) {
             e |= EV_ESTABLISHED;
         }
         if (rcv.buffer.readable() > 0) {
@@ -356,42 +356,5 @@ public final class TcpConnection {
     /** Our TSval: a 1 ms clock (RFC 7323 §5.4 allows 1 ms to 1 s per tick) plus the per-connection offset. */
     int tsNow(long now) {
         return (int) (now / 1_000_000L) + tsOffset;
-    }
-
-    /**
-     * Writes one segment from us with the current ACK, window and options.
-     *
-     * @return payload bytes sent, or -1 when the sink is full
-     */
-    int emit(SegmentSink sink, long now, int seq, int flags, int length) {
-        boolean syn = (flags & Tcp.SYN) != 0;
-        TcpOptions o = outOptions.clear();
-        if (syn) {
-            o.mss = cfg.mss();
-            o.sackPermitted = sackOk;
-            if (wsOk || state == TcpState.SYN_SENT && cfg.windowScaling) {
-                o.windowScale = rcv.shift;
-            }
-        }
-        if (tsOk) {
-            o.timestamp(tsNow(now), (flags & Tcp.ACK) != 0 ? rcv.tsRecent : 0);
-        }
-        if (!syn && sackOk && (flags & Tcp.ACK) != 0) {
-            rcv.addSackBlocks(o);
-        }
-        int window = rcv.windowField(syn);
-        int ack = (flags & Tcp.ACK) != 0 ? rcv.rcvNxt() : 0;
-        int sent = output.write(sink, localAddr, localPort, remoteAddr, remotePort, seq, ack, flags, window, o,
-                snd.buffer, length);
-        if (sent < 0) {
-            counters.increment(TcpCounters.SINK_FULL);
-            return -1;
-        }
-        counters.increment(TcpCounters.SEGMENTS_OUT);
-        if ((flags & Tcp.ACK) != 0) {
-            rcv.onAckSent(window, syn);
-            timers.cancel(TcpTimers.DELAYED_ACK);
-        }
-        return sent;
     }
 }

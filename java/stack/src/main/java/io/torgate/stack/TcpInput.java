@@ -265,6 +265,7 @@ final class TcpInput {
     }
 
     private void established(long now) {
+        c.wasEstablished = true;
         c.setState(TcpState.ESTABLISHED);
         if (c.snd.finQueued) {
             c.setState(TcpState.FIN_WAIT_1); // CLOSE was issued in SYN-RECEIVED (§3.10.4)

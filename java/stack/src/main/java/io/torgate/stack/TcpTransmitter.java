@@ -2,6 +2,7 @@ package io.torgate.stack;
 
 import io.torgate.wire.SeqNum;
 import io.torgate.wire.Tcp;
+import io.torgate.wire.TcpOptions;
 
 /**
  * What {@link TcpConnection#poll} does: expire due timers (retransmission RFC 6298 §5, delayed ACK, persist
@@ -13,6 +14,7 @@ import io.torgate.wire.Tcp;
  */
 final class TcpTransmitter {
     private final TcpConnection c;
+    private final TcpOptions options = new TcpOptions();
 
     TcpTransmitter(TcpConnection c) {
         this.c = c;
@@ -41,7 +43,7 @@ final class TcpTransmitter {
             sendData(now, sink);
         }
         if (c.rcv.ackNow && st != TcpState.SYN_SENT) {
-            c.emit(sink, now, c.snd.ackSeq(), Tcp.ACK, 0);
+            emit(sink, now, c.snd.ackSeq(), Tcp.ACK, 0);
         }
     }
 
@@ -51,7 +53,7 @@ final class TcpTransmitter {
             return;
         }
         int flags = c.state == TcpState.SYN_RECEIVED ? Tcp.SYN | Tcp.ACK : Tcp.SYN;
-        if (c.emit(sink, now, snd.iss, flags, 0) < 0) {
+        if (emit(sink, now, snd.iss, flags, 0) < 0) {
             return;
         }
         if (snd.max != snd.iss) {
@@ -77,7 +79,7 @@ final class TcpTransmitter {
         }
         int fin = snd.dataEnd();
         if (snd.finQueued && snd.nxt == fin) {
-            if (c.emit(sink, now, fin, Tcp.ACK | Tcp.FIN, 0) >= 0) {
+            if (emit(sink, now, fin, Tcp.ACK | Tcp.FIN, 0) >= 0) {
                 countIfRetransmit(fin);
                 advance(fin + 1, now);
             }
@@ -118,7 +120,7 @@ final class TcpTransmitter {
         }
         boolean last = seq + len == end;
         int flags = Tcp.ACK | (last ? Tcp.PSH : 0) | (last && snd.finQueued ? Tcp.FIN : 0);
-        int sent = c.emit(sink, now, seq, flags, len);
+        int sent = emit(sink, now, seq, flags, len);
         if (sent <= 0) {
             return false;
         }
@@ -143,7 +145,7 @@ final class TcpTransmitter {
         }
         int len = Math.min(end - seq, snd.mss);
         int flags = Tcp.ACK | (len <= 0 && snd.finQueued ? Tcp.FIN : 0);
-        int sent = c.emit(sink, now, seq, flags, Math.max(len, 0));
+        int sent = emit(sink, now, seq, flags, Math.max(len, 0));
         if (sent >= 0) {
             c.counters.increment(TcpCounters.FAST_RETRANSMITS);
             c.counters.increment(TcpCounters.RETRANSMITS);
@@ -164,7 +166,7 @@ final class TcpTransmitter {
         if (!SeqNum.lt(hole, high)) {
             return;
         }
-        int sent = c.emit(sink, now, hole, Tcp.ACK, Math.min(snd.mss, high - hole));
+        int sent = emit(sink, now, hole, Tcp.ACK, Math.min(snd.mss, high - hole));
         if (sent > 0) {
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.rexmitNext = hole + sent;
@@ -245,13 +247,18 @@ final class TcpTransmitter {
         }
         c.persistBackoff++;
         c.counters.increment(TcpCounters.PERSIST_PROBES);
-        c.emit(sink, now, snd.una - 1, Tcp.ACK, 0);
+        emit(sink, now, snd.una - 1, Tcp.ACK, 0);
         c.timers.set(TcpTimers.PERSIST, now + persistInterval());
     }
 
     /** RFC 1122 §4.2.3.6: probe with SEG.SEQ = SND.NXT − 1 after idle time; give up after unanswered probes. */
     private void onKeepalive(long now, SegmentSink sink) {
         if (c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT) {
+            return;
+        }
+        if (!c.snd.allAcked()) {
+            // Not idle: the retransmission timer already watches the peer (RFC 1122 §4.2.3.6 probes idle ones).
+            c.timers.set(TcpTimers.KEEPALIVE, now + c.cfg.keepaliveIdleNanos);
             return;
         }
         if (c.keepaliveProbesSent >= c.cfg.keepaliveProbes) {
@@ -261,7 +268,7 @@ final class TcpTransmitter {
         }
         c.keepaliveProbesSent++;
         c.counters.increment(TcpCounters.KEEPALIVE_PROBES);
-        c.emit(sink, now, c.snd.max - 1, Tcp.ACK, 0);
+        emit(sink, now, c.snd.max - 1, Tcp.ACK, 0);
         c.timers.set(TcpTimers.KEEPALIVE, now + c.cfg.keepaliveIntervalNanos);
     }
 
@@ -273,5 +280,42 @@ final class TcpTransmitter {
             c.queueReset(c.snd.max, 0, Tcp.RST);
         }
         c.setState(TcpState.CLOSED);
+    }
+
+    /**
+     * Writes one segment from us with the current ACK, window and options (SYN options, timestamps, SACK blocks).
+     *
+     * @return payload bytes sent, or -1 when the sink is full
+     */
+    private int emit(SegmentSink sink, long now, int seq, int flags, int length) {
+        boolean syn = (flags & Tcp.SYN) != 0;
+        TcpOptions o = options.clear();
+        if (syn) {
+            o.mss = c.cfg.mss();
+            o.sackPermitted = c.sackOk;
+            if (c.wsOk || c.state == TcpState.SYN_SENT && c.cfg.windowScaling) {
+                o.windowScale = c.rcv.shift;
+            }
+        }
+        if (c.tsOk) {
+            o.timestamp(c.tsNow(now), (flags & Tcp.ACK) != 0 ? c.rcv.tsRecent : 0);
+        }
+        if (!syn && c.sackOk && (flags & Tcp.ACK) != 0) {
+            c.rcv.addSackBlocks(o);
+        }
+        int window = c.rcv.windowField(syn);
+        int ack = (flags & Tcp.ACK) != 0 ? c.rcv.rcvNxt() : 0;
+        int sent = c.output.write(sink, c.localAddr, c.localPort, c.remoteAddr, c.remotePort, seq, ack, flags,
+                window, o, c.snd.buffer, length);
+        if (sent < 0) {
+            c.counters.increment(TcpCounters.SINK_FULL);
+            return -1;
+        }
+        c.counters.increment(TcpCounters.SEGMENTS_OUT);
+        if ((flags & Tcp.ACK) != 0) {
+            c.rcv.onAckSent(window, syn);
+            c.timers.cancel(TcpTimers.DELAYED_ACK);
+        }
+        return sent;
     }
 }

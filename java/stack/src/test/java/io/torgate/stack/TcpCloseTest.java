@@ -178,6 +178,7 @@ class TcpCloseTest {
             h.send(segment().ack(h.sndData() + 1).seq(h.peerNxt).window(512));
             h.expectState(TcpState.CLOSED);
             assertTrue(h.event(TcpConnection.EV_CLOSED));
+            assertTrue(h.event(TcpConnection.EV_ESTABLISHED)); // it was a real connection, closed gracefully
             assertEquals(0, h.conn.events() & TcpConnection.EV_RESET);
         }
 

@@ -297,6 +297,20 @@ class TcpRecoveryTest {
         }
 
         @Test
+        void noProbesWhileDataIsOutstanding() {
+            TcpHarness h = established(TcpHarness.defaults().keepalive(SECOND / 2, SECOND, 1).maxRetransmits(20));
+            h.peerData(1).advanceMillis(40);
+            h.expect(segment().ackOnly());
+            h.appWrite(100);
+            h.expect(segment().len(100));
+            h.advance(SECOND / 2);
+            h.expectNothing(); // the retransmission timer, not keepalive, watches a busy connection
+            h.advance(SECOND / 2);
+            h.expect(segment().len(100)); // RTO
+            assertEquals(0, h.counters.get(TcpCounters.KEEPALIVE_PROBES));
+        }
+
+        @Test
         void offByDefault() {
             TcpHarness h = established(TcpHarness.defaults());
             assertEquals(Long.MAX_VALUE, h.conn.nextDeadline());
