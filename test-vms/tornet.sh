@@ -275,11 +275,23 @@ client_bootstrapped() {
   [[ $out == *PROGRESS=100* ]]
 }
 client_has_exit() { client_ctl exits >/dev/null 2>&1; }
-client_fetch() {
-  local got
-  got=$(curl -sS --max-time 15 --socks5-hostname "127.0.0.1:$CLIENT_SOCKS_PORT" --proxy-user "check:$RANDOM" \
-    "http://ready.$ZONE/index.html" 2>/dev/null) || return 1
-  [ "$got" = "hello from web.$ZONE" ]
+# Every relay bootstrapped itself: an exit that has no consensus yet fails the streams it is given (seen as
+# "Have tried resolving or connecting to address ... at 3 different places" right after the client's 100%).
+relays_bootstrapped() {
+  local n out
+  for n in "${NODES[@]}"; do
+    out=$("$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$RUN/$n.control" --cookie "$ST/nodes/$n/control_auth_cookie" \
+      cmd "GETINFO status/bootstrap-phase" 2>/dev/null) || return 1
+    [[ $out == *PROGRESS=100* ]] || return 1
+  done
+}
+client_fetch() { # three fetches in a row, each on a new circuit (new SOCKS credentials), so likely other exits
+  local got i
+  for i in 1 2 3; do
+    got=$(curl -sS --max-time 15 --socks5-hostname "127.0.0.1:$CLIENT_SOCKS_PORT" \
+      --proxy-user "check$i:$RANDOM" "http://ready.$ZONE/index.html" 2>/dev/null) || return 1
+    [ "$got" = "hello from web.$ZONE" ] || return 1
+  done
 }
 
 show_logs() {
@@ -345,6 +357,8 @@ cmd_up() {
   local deadline=$((t0 + timeout)) left
   left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1
   tg_wait_until "$left" "client bootstrap 100%" client_bootstrapped || exit 1
+  left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1
+  tg_wait_until "$left" "every relay's own bootstrap 100%" relays_bootstrapped || exit 1
   left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1
   tg_wait_until "$left" "an exit in the client's consensus" client_has_exit || exit 1
   left=$((deadline - SECONDS)); [ "$left" -gt 0 ] || left=1

@@ -107,3 +107,16 @@ tg_veth_delete() {
     ip link del "$1" 2>/dev/null || true
   fi
 }
+
+# Suite checks: tg_check DESCRIPTION CMD... runs CMD, prints "ok"/"FAIL" and counts; tg_summary NAME prints the
+# plain summary line and returns non-zero when any check failed.
+TG_CHECKS=0 TG_FAILED=0 TG_FAILURES=()
+tg_check() {
+  local what=$1; shift
+  TG_CHECKS=$((TG_CHECKS + 1))
+  if "$@"; then echo "  ok   $what"; else echo "  FAIL $what"; TG_FAILED=$((TG_FAILED + 1)); TG_FAILURES+=("$what"); fi
+}
+tg_summary() { # NAME [EXTRA]
+  echo "$1: $((TG_CHECKS - TG_FAILED))/$TG_CHECKS checks passed${2:+ $2}"
+  [ "$TG_FAILED" -eq 0 ] || { printf '  failed: %s\n' "${TG_FAILURES[@]}"; return 1; }
+}

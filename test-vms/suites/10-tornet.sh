@@ -12,12 +12,7 @@ tg_need_root
 # The suites' own instance: a developer's network (tg-net) keeps running alongside.
 export TORNET_NS=${TORNET_NS:-tgs-net}
 T=$here/tornet.sh
-checks=0 failed=0
-check() { # DESCRIPTION CMD...
-  local what=$1; shift
-  checks=$((checks + 1))
-  if "$@"; then echo "  ok   $what"; else echo "  FAIL $what"; failed=$((failed + 1)); fi
-}
+check() { tg_check "$@"; }
 trap 'bash "$T" down >/dev/null 2>&1 || true' EXIT
 
 bash "$T" down >/dev/null 2>&1 || true
@@ -83,5 +78,4 @@ no_leftovers() {
 }
 check "down leaves no namespace, link, route, run dir or process" no_leftovers
 
-echo "10-tornet: $((checks - failed))/$checks checks passed"
-[ "$failed" -eq 0 ]
+tg_summary 10-tornet

@@ -14,12 +14,7 @@ tg_need_root
 export LAB_PREFIX=${LAB_PREFIX:-tgs}    # the suites' own lab: a developer's lab (tg) keeps running
 L=$here/lab.sh
 LC=$here/leakcheck.sh
-checks=0 failed=0 failures=()
-check() { # DESCRIPTION CMD...
-  local what=$1; shift
-  checks=$((checks + 1))
-  if "$@"; then echo "  ok   $what"; else echo "  FAIL $what"; failed=$((failed + 1)); failures+=("$what"); fi
-}
+check() { tg_check "$@"; }
 cleanup() {
   bash "$LC" hole close c1 >/dev/null 2>&1 || true
   bash "$LC" hole6 close >/dev/null 2>&1 || true
@@ -142,5 +137,4 @@ no_leftovers() {
 }
 check "down leaves no namespace or run dir ($((SECONDS - t1)) s)" no_leftovers
 
-echo "20-leak-baseline: $((checks - failed))/$checks checks passed (pcaps in $TG_STATE_DIR/leaks/)"
-[ "$failed" -eq 0 ] || { printf '  failed: %s\n' "${failures[@]}"; exit 1; }
+tg_summary 20-leak-baseline "(pcaps in $TG_STATE_DIR/leaks/)"
