@@ -33,7 +33,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: the flyweight (and its name cursor) is reused by one thread for many messages. Not thread-safe.
  */
-public final class Dns {
+public final class Dns extends Flyweight {
     /** Fixed header length in bytes. */
     public static final int HEADER_LENGTH = 12;
     /** Largest UDP answer for a client without EDNS (RFC 1035 section 4.2.1). */
@@ -88,9 +88,6 @@ public final class Dns {
     static final int RECORD_FIXED = 10;
 
     private final DnsName name = new DnsName();
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
     private int end;
     private int questionEnd;
     /** Index of the first question's QTYPE, found by checkLength() so accessors need not re-walk the name. */
@@ -107,25 +104,10 @@ public final class Dns {
      * @return this
      */
     public Dns wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        view(buf, offset, length);
         this.end = offset + length;
         this.opt = -1;
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    /** Absolute index of the message start (the ID field). */
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     /**
@@ -138,7 +120,7 @@ public final class Dns {
      */
     public int checkLength() {
         opt = -1;
-        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
+        if (!fits(HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         int questions = questionCount();

@@ -27,7 +27,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: a flyweight holds no packet data and is reused by one thread. Not thread-safe.
  */
-public final class Icmp {
+public final class Icmp extends Flyweight {
     /** Header length in bytes (type, code, checksum and the 4-byte rest of header). */
     public static final int HEADER_LENGTH = 8;
 
@@ -58,34 +58,15 @@ public final class Icmp {
     /** Echo sequence number, or the next-hop MTU for code 4 (RFC 1191). */
     private static final int SEQUENCE = 6;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
     /** Points this flyweight at an ICMP message of {@code length} bytes. */
     public Icmp wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        view(buf, offset, length);
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    /** Message length in bytes (header plus data), as wrapped. */
-    public int length() {
-        return length;
     }
 
     /** @return {@link WireError#OK} or {@link WireError#TRUNCATED}; never throws */
     public int checkLength() {
-        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
+        if (!fits(HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         return WireError.OK;

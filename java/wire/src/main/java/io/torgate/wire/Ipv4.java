@@ -32,7 +32,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: a flyweight holds no packet data and is reused by one thread for many packets. Not thread-safe.
  */
-public final class Ipv4 {
+public final class Ipv4 extends Flyweight {
     public static final int PROTO_ICMP = 1;
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
@@ -68,34 +68,14 @@ public final class Ipv4 {
     private static final int FLAG_MF = 0x2000;
     private static final int FRAGMENT_MASK = 0x1FFF;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
     /**
      * Points this flyweight at {@code length} bytes of {@code buf} starting at absolute index {@code offset}.
      *
      * @return this
      */
     public Ipv4 wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        view(buf, offset, length);
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    /** Absolute index of the first header byte. */
-    public int offset() {
-        return offset;
-    }
-
-    /** Length of the wrapped range in bytes (may exceed {@link #totalLength()}, e.g. link-layer padding). */
-    public int length() {
-        return length;
     }
 
     /**
@@ -105,7 +85,7 @@ public final class Ipv4 {
      * @return {@link WireError#OK} or a negative {@link WireError} code; never throws
      */
     public int checkLength() {
-        if (!Bounds.fits(buf, offset, length, MIN_HEADER_LENGTH)) {
+        if (!fits(MIN_HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         if (version() != 4) {

@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: a flyweight holds no packet data and is reused by one thread for many datagrams. Not thread-safe.
  */
-public final class Udp {
+public final class Udp extends Flyweight {
     /** Header length in bytes. */
     public static final int HEADER_LENGTH = 8;
 
@@ -36,28 +36,14 @@ public final class Udp {
     private static final int LENGTH = 4;
     private static final int CHECKSUM = 6;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
     /**
      * Points this flyweight at {@code length} bytes (normally the IPv4 payload) of {@code buf} at {@code offset}.
      *
      * @return this
      */
     public Udp wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        view(buf, offset, length);
         return this;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     /**
@@ -67,7 +53,7 @@ public final class Udp {
      * @return {@link WireError#OK}, {@link WireError#TRUNCATED} or {@link WireError#BAD_TOTAL_LENGTH}; never throws
      */
     public int checkLength() {
-        if (!Bounds.fits(buf, offset, length, HEADER_LENGTH)) {
+        if (!fits(HEADER_LENGTH)) {
             return WireError.TRUNCATED;
         }
         int udpLength = udpLength();
