@@ -114,6 +114,12 @@ final class TcpLink {
     }
 
     TcpLink(TcpConfig cfg, Path path, byte[] clientData, byte[] serverData) {
+        this(cfg, path, clientData, serverData, 1_000_000_000L);
+    }
+
+    /** As above, starting the clock at {@code startNanos} (which, through RFC 6528's M, moves the ISNs). */
+    TcpLink(TcpConfig cfg, Path path, byte[] clientData, byte[] serverData, long startNanos) {
+        this.now = startNanos;
         this.path = path;
         this.random = new Random(path.seed());
         IsnGenerator isn = new IsnGenerator(path.seed(), 7, 8, 9);

@@ -48,6 +48,21 @@ class TcpLinkTest {
     }
 
     @Test
+    void sequenceNumbersWrapMidStream() {
+        // Start the clock where the client's keyed ISN lands 1000 bytes before 2^32, so its stream crosses the wrap.
+        IsnGenerator isn = new IsnGenerator(5, 7, 8, 9);
+        int base = isn.isn(TcpLink.CLIENT, 40000, TcpLink.SERVER, 80, 0);
+        long start = ((0xFFFF_FC18L - base) & 0xFFFF_FFFFL) << 12;
+        byte[] a = data(300_000, 5);
+        byte[] b = data(300_000, 6);
+        TcpLink link = new TcpLink(new TcpConfig(), new TcpLink.Path(3, 3, 20, 5), a, b, start);
+        assertEquals(0xFFFF_FC18, isn.isn(TcpLink.CLIENT, 40000, TcpLink.SERVER, 80, start));
+        assertTrue(link.run(2_000_000));
+        assertArrayEquals(a, link.receivedByServer());
+        assertArrayEquals(b, link.receivedByClient());
+    }
+
+    @Test
     void handshakeSurvivesLosingSynAndSynAck() {
         TcpLink link = new TcpLink(new TcpConfig(), new TcpLink.Path(50, 0, 0, 11), data(100, 3), data(100, 4));
         assertTrue(link.run(100_000));
