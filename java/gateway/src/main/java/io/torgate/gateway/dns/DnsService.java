@@ -1,5 +1,6 @@
 package io.torgate.gateway.dns;
 
+import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.tor.IsolationKeys;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -46,21 +47,28 @@ public final class DnsService implements AutoCloseable {
     private final DnsAgent agent;
     private Thread thread;
 
+    /** As the full constructor, with an egress guard that allows {@code socks} only (tests, tools). */
+    public DnsService(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, SocketAddress socks,
+                      DnsReplySink sink) throws IOException {
+        this(config, keys, torReady, new EgressGuard(java.util.List.of(socks)), socks, sink);
+    }
+
     /**
      * @param config   the settings
      * @param keys     isolation key derivation (shared with the TCP relay, so epochs are shared)
      * @param torReady true while tor is bootstrapped (e.g. {@code TorService::isReady}); read per query
+     * @param egress   the gateway's egress guard; every SOCKS connection is opened through it
      * @param socks    tor's SocksPort (with IsolateSOCKSAuth and ExtendedErrors)
      * @param sink     where UDP answers go (a {@link TunReplySink} in the gateway)
      */
-    public DnsService(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, SocketAddress socks,
-                      DnsReplySink sink) throws IOException {
+    public DnsService(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, EgressGuard egress,
+                      SocketAddress socks, DnsReplySink sink) throws IOException {
         this.config = config;
         this.map = new VirtualMap(config.virtualNetwork(), config.virtualPrefix(), config.mapEntries());
         this.selector = Selector.open();
         DnsAgent[] self = new DnsAgent[1];
         DnsEngine engine = new DnsEngine(config, keys, torReady, stats, map, (r, now) -> self[0].emit(r, now));
-        TorUpstream upstream = new TorUpstream(socks, selector, config.resolveTimeoutMillis() * 1_000_000L,
+        TorUpstream upstream = new TorUpstream(egress, socks, selector, config.resolveTimeoutMillis() * 1_000_000L,
             config.lookups(), stats, engine);
         engine.upstream(upstream);
         this.agent = new DnsAgent(config, engine, selector, upstream, sink, stats, map);

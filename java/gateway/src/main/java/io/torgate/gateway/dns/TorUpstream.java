@@ -1,5 +1,6 @@
 package io.torgate.gateway.dns;
 
+import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.tor.ClientAction;
 import io.torgate.tor.Socks5Client;
 import io.torgate.tor.Socks5Reply;
@@ -15,6 +16,7 @@ import java.nio.channels.SocketChannel;
 /**
  * Lookups through tor's SocksPort: one SOCKS connection per lookup (tor closes it after a RESOLVE reply), driven
  * by {@link Socks5Client} on the agent's {@link Selector}, carrying the lookup's isolation key as credentials.
+ * Sockets are opened through the gateway's {@link EgressGuard}, the one way the JVM connects anywhere.
  * RESOLVE answers A queries (tor's {@code 0xF0}), RESOLVE_PTR answers PTR queries ({@code 0xF1}); a failed
  * exchange is mapped by {@link Socks5Client#clientAction()} (the {@code SocksReply} table: 0x04 host unreachable
  * and 0xF0/0xF6 become NXDOMAIN, policy refusals REFUSED, everything else SERVFAIL).
@@ -25,6 +27,7 @@ import java.nio.channels.SocketChannel;
 final class TorUpstream implements Upstream {
     private static final Logger LOG = System.getLogger(TorUpstream.class.getName());
 
+    private final EgressGuard egress;
     private final SocketAddress socks;
     private final Selector selector;
     private final long timeoutNanos;
@@ -33,8 +36,9 @@ final class TorUpstream implements Upstream {
     private int activeCount;
     private final DnsStats stats;
 
-    TorUpstream(SocketAddress socks, Selector selector, long timeoutNanos, int maxLookups, DnsStats stats,
-                Completion completion) {
+    TorUpstream(EgressGuard egress, SocketAddress socks, Selector selector, long timeoutNanos, int maxLookups,
+                DnsStats stats, Completion completion) {
+        this.egress = egress;
         this.socks = socks;
         this.selector = selector;
         this.timeoutNanos = timeoutNanos;
@@ -48,7 +52,7 @@ final class TorUpstream implements Upstream {
         l.startedNanos = now;
         l.deadlineNanos = now + timeoutNanos;
         try {
-            l.channel = Socks5Client.open(socks);
+            l.channel = egress.open(socks);
             l.selectionKey = l.channel.register(selector, 0, l);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, "cannot reach tor''s SocksPort {0}: {1}", socks, e.toString());
