@@ -20,6 +20,16 @@ class TcpRecoveryTest {
         return h;
     }
 
+    /** ESTABLISHED with six full segments sent and unacknowledged (cwnd IW10 allows them all). */
+    private static TcpHarness sixSegmentsInFlight(boolean sack) {
+        TcpHarness h = established(TcpHarness.defaults().sack(sack).sendBuffer(16 * MSS));
+        h.appWrite(6 * MSS);
+        for (int i = 0; i < 6; i++) {
+            h.expect(segment().seq(h.sndData() + i * MSS).len(MSS));
+        }
+        return h;
+    }
+
     @Nested
     class RetransmissionTimeout {
         @Test
@@ -123,12 +133,8 @@ class TcpRecoveryTest {
     class FastRetransmit {
         @Test
         void thirdDuplicateAckRetransmitsAndAFullAckEndsRecovery() {
-            TcpHarness h = established(TcpHarness.defaults().sack(false).sendBuffer(16 * MSS));
+            TcpHarness h = sixSegmentsInFlight(false);
             int d = h.sndData();
-            h.appWrite(6 * MSS);
-            for (int i = 0; i < 6; i++) {
-                h.expect(segment().seq(d + i * MSS));
-            }
             for (int i = 0; i < 2; i++) {
                 h.send(segment().ack(d).window(512));
                 h.expectNothing();
@@ -143,12 +149,8 @@ class TcpRecoveryTest {
 
         @Test
         void partialAckRetransmitsTheNextHole() {
-            TcpHarness h = established(TcpHarness.defaults().sack(false).sendBuffer(16 * MSS));
+            TcpHarness h = sixSegmentsInFlight(false);
             int d = h.sndData();
-            h.appWrite(6 * MSS);
-            for (int i = 0; i < 6; i++) {
-                h.expect(segment().seq(d + i * MSS));
-            }
             for (int i = 0; i < 3; i++) {
                 h.send(segment().ack(d).window(512));
             }
@@ -177,12 +179,8 @@ class TcpRecoveryTest {
     class SackRecovery {
         @Test
         void retransmitsEveryHoleTheScoreboardShows() {
-            TcpHarness h = established(TcpHarness.defaults().sendBuffer(16 * MSS));
+            TcpHarness h = sixSegmentsInFlight(true);
             int d = h.sndData();
-            h.appWrite(6 * MSS);
-            for (int i = 0; i < 6; i++) {
-                h.expect(segment().seq(d + i * MSS));
-            }
             // Segments 0 and 2 lost; the peer SACKs 1, then 1 and 3, then 1 and 3-5.
             h.send(segment().ack(d).window(512).sack(d + MSS, d + 2 * MSS));
             h.send(segment().ack(d).window(512).sack(d + 3 * MSS, d + 4 * MSS).sack(d + MSS, d + 2 * MSS));
