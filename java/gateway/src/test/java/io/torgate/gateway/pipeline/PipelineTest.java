@@ -179,4 +179,26 @@ class PipelineTest {
         }
         tun.close();
     }
+
+    @Test
+    void idleWorkersSleepInsteadOfBurningACore() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, seen, new AtomicInteger())) {
+            p.start();
+            tun.inject(Packets.syn(CLIENT, 10000, REMOTE, 80));
+            await(() -> seen.size() == 1);
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            List<Thread> shards = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("torgate-shard-")).toList();
+            assertEquals(2, shards.size());
+            long before = shards.stream().mapToLong(t -> mx.getThreadCpuTime(t.threadId())).sum();
+            Thread.sleep(1_000);
+            long used = shards.stream().mapToLong(t -> mx.getThreadCpuTime(t.threadId())).sum() - before;
+            assertTrue(used < 50_000_000L, "two idle workers used " + used / 1_000_000 + " ms of CPU in 1 s");
+            tun.inject(Packets.syn(CLIENT, 10001, REMOTE, 80));
+            await(() -> seen.size() == 2); // and a sleeping worker still wakes for its packet
+        }
+        tun.close();
+    }
 }
