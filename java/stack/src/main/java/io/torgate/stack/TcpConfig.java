@@ -45,6 +45,12 @@ public final class TcpConfig {
         return this;
     }
 
+    /** IP time to live of the packets we send. */
+    public TcpConfig ttl(int v) {
+        ttl = v;
+        return this;
+    }
+
     public TcpConfig receiveBuffer(int v) {
         receiveBuffer = v;
         return this;
@@ -118,6 +124,26 @@ public final class TcpConfig {
     public TcpConfig challengeAcksPerSecond(int v) {
         challengeAcksPerSecond = v;
         return this;
+    }
+
+    /**
+     * Rejects settings no connection can work with (called when a connection is built: control plane only).
+     *
+     * @throws IllegalArgumentException naming the bad setting
+     */
+    void validate() {
+        if (mtu < 296 || mtu > 65535) {
+            throw new IllegalArgumentException("mtu " + mtu + " outside 296..65535"); // 256 bytes of MSS at least
+        }
+        if (receiveBuffer <= 0 || sendBuffer <= 0 || receiveBuffer > 1 << 30 || sendBuffer > 1 << 30) {
+            throw new IllegalArgumentException("buffer sizes must be in 1..2^30 (RFC 7323 §2.3)");
+        }
+        if (initialWindowSegments <= 0 || maxRetransmits < 0 || maxSynRetransmits < 0 || keepaliveProbes < 0) {
+            throw new IllegalArgumentException("window and retry counts must not be negative");
+        }
+        if (minRtoNanos <= 0 || maxRtoNanos < minRtoNanos || initialRtoNanos <= 0 || delayedAckNanos < 0) {
+            throw new IllegalArgumentException("bad timer settings");
+        }
     }
 
     /** Our MSS: MTU − 40 (the option we advertise and the most we send). */

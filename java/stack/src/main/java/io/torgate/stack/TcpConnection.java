@@ -87,7 +87,13 @@ public final class TcpConnection {
     /** An acceptable ACK arrived since the last retransmission timeout. */
     boolean heardSinceTimeout;
 
+    /**
+     * Allocates the buffers (sizes from {@code cfg}); all the memory the connection will use.
+     *
+     * @throws IllegalArgumentException when {@code cfg} is unusable
+     */
     public TcpConnection(TcpConfig cfg, IsnGenerator isn, TcpCounters counters) {
+        cfg.validate();
         this.cfg = cfg;
         this.isn = isn;
         this.counters = counters;

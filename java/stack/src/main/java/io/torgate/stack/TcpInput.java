@@ -208,7 +208,6 @@ final class TcpInput {
                 c.queueReset(ack, 0, Tcp.RST);
                 return false;
             }
-            snd.wl1 = s.seq() - 1; // the window in this ACK is taken as is
         } else if (!snd.ackAcceptable(ack)) {
             c.counters.increment(TcpCounters.BAD_ACK);
             c.challengeAck(now); // RFC 5961 §5.2: outside [SND.UNA − MAX.SND.WND, SND.NXT]

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.torgate.wire.Ipv4;
 import io.torgate.wire.Tcp;
 import io.torgate.wire.TcpOptions;
 import io.torgate.wire.WireError;
@@ -186,9 +185,5 @@ final class TcpHarness {
         send(Seg.segment().flags(Tcp.FIN | Tcp.ACK).seq(peerNxt).ack(conn.sndNxt()).window(512));
         peerNxt++;
         return this;
-    }
-
-    static int ipv4Proto() {
-        return Ipv4.PROTO_TCP;
     }
 }
