@@ -1,0 +1,60 @@
+package io.torgate.gateway.capture;
+
+import io.torgate.gateway.config.Cidr;
+import java.util.List;
+
+/**
+ * How {@link Replay} sets up the offline gateway. Immutable.
+ *
+ * @param clientRanges source prefixes of clients (packets from elsewhere are spoofed; packets to them from
+ *     elsewhere are the original server's side of a flow and feed the fake upstream instead)
+ * @param gatewayAddresses the gateway's own addresses
+ * @param servedTcpPorts TCP ports served on the gateway's addresses
+ * @param upstream what the fake SOCKS upstream answers to every CONNECT
+ * @param drainNanos after the last packet, virtual time runs on at most this long so timers (retransmissions,
+ *     TIME-WAIT) play out
+ */
+public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts,
+                            Upstream upstream, long drainNanos) {
+    /** The fake SOCKS server's answer to every CONNECT. */
+    public enum Upstream {
+        /** Success: the held SYN is answered with a SYN-ACK. */
+        ACCEPT,
+        /** Failure (general SOCKS server failure): the held SYN is answered with a RST. */
+        REFUSE
+    }
+
+    public ReplayOptions {
+        clientRanges = List.copyOf(clientRanges);
+        gatewayAddresses = List.copyOf(gatewayAddresses);
+        servedTcpPorts = List.copyOf(servedTcpPorts);
+    }
+
+    /** Qubes' client ranges (10.137.0.0/16, 10.138.0.0/16), no gateway address, upstream accepts, 120 s drain. */
+    public static ReplayOptions defaults() {
+        return new ReplayOptions(List.of(Cidr.parse("10.137.0.0/16"), Cidr.parse("10.138.0.0/16")), List.of(),
+            List.of(), Upstream.ACCEPT, 120_000_000_000L);
+    }
+
+    public ReplayOptions withClients(List<Cidr> ranges) {
+        return new ReplayOptions(ranges, gatewayAddresses, servedTcpPorts, upstream, drainNanos);
+    }
+
+    public ReplayOptions withGateway(List<Integer> addresses) {
+        return new ReplayOptions(clientRanges, addresses, servedTcpPorts, upstream, drainNanos);
+    }
+
+    public ReplayOptions withUpstream(Upstream u) {
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos);
+    }
+
+    /** True when an address is in a client range. */
+    boolean isClient(int address) {
+        for (Cidr c : clientRanges) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
