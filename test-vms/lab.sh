@@ -36,8 +36,11 @@ P=${LAB_PREFIX:-tg}
 GW=$P-gw
 NET=$P-net
 CPREFIX=$P-c
-ST=$TG_STATE_DIR/lab/$P
 RUN=/run/torgate-lab/lab-$P
+# As for tornet: a lab started from another checkout is used through the state directory it recorded.
+OWN_ST=$TG_STATE_DIR/lab/$P
+ST=$OWN_ST
+if [ -s "$RUN/owner" ]; then ST=$(cat "$RUN/owner"); fi
 MARK=$ST/
 GW_ADDR=10.137.0.1
 CLIENT_NET=10.137.0.0/24
@@ -187,7 +190,9 @@ cmd_up() {
   cmd_down_lab
   trap 'tg_log "up failed: cleaning up the lab (tornet stays up)"
         tail -n 20 "$ST/tor/notice.log" >&2 2>/dev/null; cmd_down_lab' EXIT
+  ST=$OWN_ST; MARK=$ST/
   mkdir -p "$ST" "$RUN"
+  echo "$ST" >"$RUN/owner"
   tornet up
   make_gw
   for i in $(seq 1 "$n"); do make_client "$i"; done
@@ -242,8 +247,8 @@ ns_of() {
 lock() { # ARGS...: re-runs this script under a lock, one up/down at a time (tests and developers share the
   # machine). flock -o keeps the lock in flock itself, so the daemons we start do not inherit it.
   [ "${TG_LAB_LOCKED:-}" = "lab-$P" ] && return 0
-  mkdir -p "$TG_STATE_DIR/locks"
-  TG_LAB_LOCKED="lab-$P" exec flock -o -w 300 -E 75 "$TG_STATE_DIR/locks/lab-$P.lock" bash "$0" "$@"
+  # Machine-wide (/run/lock), like the namespaces: other checkouts of the repository take it too.
+  TG_LAB_LOCKED="lab-$P" exec flock -o -w 300 -E 75 "/run/lock/torgate-lab-lab-$P.lock" bash "$0" "$@"
 }
 
 CMD=${1:-status}; shift || true

@@ -37,11 +37,18 @@ CMD=${1:-status}; shift || true
 
 # Instance number: 0 for the default namespace, 1..200 from the name otherwise (addresses and ports below).
 if [ "$NS" = tg-net ]; then K=0; else K=$(( $(printf '%s' "$NS" | cksum | cut -d' ' -f1) % 200 + 1 )); fi
-ST=$TG_STATE_DIR/tornet/$NS        # keys (kept), node data directories, logs
-FILES=$TG_STATE_DIR/tornet/files   # files served (made once, shared by every instance)
 RUN=/run/torgate-lab/tornet-$NS    # sockets and pidfiles (short paths: Unix sockets are limited to 107 bytes)
-KEYS=$ST/keys
-MARK=$ST/                          # every process we start has this path on its command line
+# The namespace is machine-wide, and so is RUN: a network started from another checkout of this repository is
+# used (status, env, down) through the state directory it recorded in $RUN/owner.
+use_state() { # DIR: keys (kept), node data directories, logs; the files served sit beside it
+  ST=$1
+  FILES=$(dirname "$ST")/files     # files served (made once, shared by every instance)
+  KEYS=$ST/keys
+  MARK=$ST/                        # every process we start has this path on its command line
+}
+OWN_ST=$TG_STATE_DIR/tornet/$NS
+use_state "$OWN_ST"
+if [ -s "$RUN/owner" ]; then use_state "$(cat "$RUN/owner")"; fi
 
 RELAY_IP=10.251.$K.1
 RELAY_NET=10.251.$K.0/24
@@ -332,8 +339,10 @@ cmd_up() {
     tg_log "already up (namespace $NS)"; return 0
   fi
   cmd_down
+  use_state "$OWN_ST"
   trap 'show_logs; tg_log "up failed: cleaning up"; cmd_down' EXIT
   mkdir -p "$ST/nodes" "$RUN"; chmod 700 "$RUN"
+  echo "$ST" >"$RUN/owner"
   : >"$ST/empty-geoip"; : >"$ST/empty.torrc"
   make_keys
   make_files
@@ -432,8 +441,8 @@ EOF
 lock() { # ARGS...: re-runs this script under a lock, one up/down at a time (tests and developers share the
   # machine). flock -o keeps the lock in flock itself, so the daemons we start do not inherit it.
   [ "${TG_TORNET_LOCKED:-}" = "tornet-$NS" ] && return 0
-  mkdir -p "$TG_STATE_DIR/locks"
-  TG_TORNET_LOCKED="tornet-$NS" exec flock -o -w 300 -E 75 "$TG_STATE_DIR/locks/tornet-$NS.lock" bash "$0" "$@"
+  # The lock is machine-wide (/run/lock), like the namespace: other checkouts of the repository take it too.
+  TG_TORNET_LOCKED="tornet-$NS" exec flock -o -w 300 -E 75 "/run/lock/torgate-lab-tornet-$NS.lock" bash "$0" "$@"
 }
 
 case $CMD in

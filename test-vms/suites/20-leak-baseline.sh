@@ -26,7 +26,7 @@ check "lab up (2 clients, no gateway) within 240 s" timeout --kill-after=10 240 
 eval "$(bash "$here/tornet.sh" --ns "$LAB_PREFIX-net" env)"
 eval "$(bash "$L" env)"
 targets=("$TORNET_WEB_IP" "$TORNET_DNS_IP" "$TORNET_RELAY_IP" "$LAB_UP_NET_IP" "$LAB_GW_ADDR" 8.8.8.8 192.168.1.1)
-kinds=(tcp udp dns icmp proto badtcp frag spoof bcast ipv6)
+kinds=(tcp allports udp dns icmp proto badtcp frag spoof bcast ipv6)
 
 probe() { # CLIENT KIND
   ip netns exec "$LAB_CLIENT_PREFIX${1#c}" timeout 60 "$TG_PY" "$here/tools/probe.py" --only "$2" "${targets[@]}"
@@ -75,7 +75,7 @@ anti() { # KIND: one capture with the hole open; prints the summary line
   echo "$out" | head -n 1 | sed 's/^/    /'
 }
 from_c1() { grep -q " ${LAB_ADDR_1}[ .]" <<<"$out"; }
-for k in tcp udp dns icmp proto badtcp frag spoof bcast; do
+for k in tcp allports udp dns icmp proto badtcp frag spoof bcast; do
   anti "$k"
   # An empty capture means nothing crossed the link at all (not even tor), which says nothing about the
   # detector: before leakcheck used --immediate-mode this happened in ~1 of 10 runs. One more try, said out loud.

@@ -2,7 +2,7 @@
 """Leak probes: run inside a client namespace; sends traffic that must never leave the gateway in the clear.
 
 Usage: probe.py [--only KIND[,KIND...]] TARGET...
-KINDs: tcp (connect to many ports), udp (QUIC, NTP, STUN, DNS, ...), dns (queries to outside resolvers),
+KINDs: tcp (connect to many ports), allports (a raw SYN to each of the 65535 ports of the first TARGET), udp (QUIC, NTP, STUN, DNS, ...), dns (queries to outside resolvers),
 icmp (every ICMP type), proto (every IP protocol number), badtcp (ACK/FIN/RST/NULL/XMAS for unknown flows),
 frag (IP fragments), spoof (spoofed sources), bcast (broadcast and multicast), ipv6 (link-local, global,
 router solicitation, multicast). TARGETs are IPv4 addresses (upstream). Everything is bounded: sockets are
@@ -101,6 +101,16 @@ def probe_tcp(targets, c):
             s.close()
     for s in socks:
         s.close()
+
+
+def probe_allports(targets, c, src):
+    """A SYN to every TCP port (1-65535) of the first target, as raw packets: no socket per port."""
+    s = raw_sender()
+    t = targets[0]
+    for port in range(1, 65536):
+        seg = tcp_seg(src, t, 42000 + (port % 1000), port, 0x02, seq=port)
+        c.attempt(lambda: s.sendto(ipv4(src, t, 6, seg), (t, 0)))
+    s.close()
 
 
 def probe_udp(targets, c, ports=UDP_PORTS):
@@ -235,7 +245,7 @@ def probe_ipv6(c):
         c.errors += 1
 
 
-KINDS = ["tcp", "udp", "dns", "icmp", "proto", "badtcp", "frag", "spoof", "bcast", "ipv6"]
+KINDS = ["tcp", "allports", "udp", "dns", "icmp", "proto", "badtcp", "frag", "spoof", "bcast", "ipv6"]
 
 
 def main(argv):
@@ -252,6 +262,8 @@ def main(argv):
         c = Counter()
         if k == "tcp":
             probe_tcp(targets, c)
+        elif k == "allports":
+            probe_allports(targets, c, src)
         elif k == "udp":
             probe_udp(targets, c)
         elif k == "dns":
