@@ -39,18 +39,23 @@ final class Lab implements AutoCloseable {
     private ExecutorService httpThreads;
 
     Lab(String config) throws Exception {
+        this(config, true);
+    }
+
+    /** With {@code inProcess} false the caller starts the gateway (e.g. as a separate JVM) and routes. */
+    Lab(String config, boolean inProcess) throws Exception {
         gw = NetNs.create("tggw");
         up = NetNs.create("tgup");
         files = Files.createTempDirectory("tg-lab");
         try {
-            build(config);
+            build(config, inProcess);
         } catch (Exception | Error e) {
             close();
             throw e;
         }
     }
 
-    private void build(String config) throws Exception {
+    private void build(String config, boolean inProcess) throws Exception {
         gw.sh("ip link add upveth type veth peer name eth0 netns " + up.name()
             + " && ip addr add 10.200.0.1/24 dev upveth && ip link set upveth up"
             + " && sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0");
@@ -69,9 +74,10 @@ final class Lab implements AutoCloseable {
                 + " && ip route add default via 10.137.0.1");
         }
         socks = gw.call(() -> new TestSocksServer(new InetSocketAddress(loopback(), SOCKS_PORT), t -> t));
-        gateway = gw.call(() -> Gateway.start(ConfigLoader.parse("lab.toml", config), HostnameResolver.NONE));
-        gw.sh("ip route add default dev tun0 table 100"
-            + " && sysctl -qw net.ipv4.conf.tun0.forwarding=1 net.ipv4.conf.tun0.rp_filter=0");
+        if (inProcess) {
+            gateway = gw.call(() -> Gateway.start(ConfigLoader.parse("lab.toml", config), HostnameResolver.NONE));
+            routeIntoTun();
+        }
         http = up.call(this::startHttp);
         waitForHttp();
     }
@@ -97,6 +103,12 @@ final class Lab implements AutoCloseable {
         });
         server.start();
         return server;
+    }
+
+    /** Table 100's default route into the gateway's tun0, and forwarding of its replies back to the clients. */
+    void routeIntoTun() throws IOException {
+        gw.sh("ip route add default dev tun0 table 100"
+            + " && sysctl -qw net.ipv4.conf.tun0.forwarding=1 net.ipv4.conf.tun0.rp_filter=0");
     }
 
     static InetAddress loopback() throws IOException {

@@ -1,0 +1,71 @@
+package io.torgate.gateway.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@code torgate run --config FILE} as its own JVM in the gateway namespace, stopped with SIGTERM. */
+class MainLabTest {
+    private static final String CONFIG = """
+        [tun]
+        name = "tun0"
+        [network]
+        client_ranges = ["10.137.0.0/24"]
+        [socks]
+        endpoint = "127.0.0.1:1080"
+        """;
+
+    @Test
+    void runsFromTheCommandLineAndSigtermClosesFlowsSocketsAndTun() throws Exception {
+        try (Lab lab = new Lab(CONFIG, false)) {
+            Path config = lab.files.resolve("torgate.toml");
+            Files.writeString(config, CONFIG);
+            Files.write(lab.files.resolve("big"), new byte[64 << 20]);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process gateway = new ProcessBuilder("ip", "netns", "exec", lab.gw.name(), java, "-cp",
+                System.getProperty("java.class.path"), "io.torgate.gateway.Main", "run", "--config",
+                config.toString()).redirectErrorStream(true).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream()));
+                String line;
+                while ((line = out.readLine()) != null && !line.startsWith("torgate: running")) {
+                    // start-up log lines
+                }
+                assertTrue(line != null, "the gateway announced it runs");
+                Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> { }));
+                lab.routeIntoTun();
+                Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 --limit-rate 1M -o /dev/null"
+                    + " http://" + Lab.UPSTREAM + ":" + Lab.HTTP_PORT + "/big; echo rc=$?");
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (lab.socks.active() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertEquals(1, lab.socks.active(), "the download is relayed");
+
+                gateway.destroy(); // SIGTERM
+                assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exits after SIGTERM");
+                assertTrue(download.waitFor(10, TimeUnit.SECONDS), "the client's connection ends");
+                String rc = new String(download.getInputStream().readAllBytes());
+                assertTrue(rc.contains("rc=56"), "the client got a RST, not a hang: " + rc);
+                deadline = System.nanoTime() + 5_000_000_000L;
+                while (lab.socks.active() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertEquals(0, lab.socks.active(), "the SOCKS connection was closed");
+                String links = lab.gw.sh("ip -o link show");
+                assertTrue(!links.contains("tun0"), "tun0 is gone: " + links);
+                assertNotEquals("0", lab.client(1).sh("curl -s --max-time 3 -o /dev/null http://" + Lab.UPSTREAM
+                    + ":" + Lab.HTTP_PORT + "/ping; echo $?").trim(), "fails closed without the gateway");
+            } finally {
+                gateway.destroyForcibly();
+            }
+        }
+    }
+}
