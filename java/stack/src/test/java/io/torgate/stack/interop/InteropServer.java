@@ -205,6 +205,16 @@ final class InteropServer implements Runnable {
         return "flows=" + flowCount + " accepted=" + accepted + " closed=" + closed + " badIpv4=" + badIpv4
                 + " noFlow=" + noFlow + " txWritten=" + tx.written + " txDroppedFull=" + tx.droppedFull
                 + " badTcpChecksum=" + counters.wireErrors(WireError.BAD_CHECKSUM)
-                + (inbound == null ? "" : " inbound[" + inbound + "]");
+                + " retransmits=" + counters.get(TcpCounters.RETRANSMITS)
+                + " fastRetransmits=" + counters.get(TcpCounters.FAST_RETRANSMITS)
+                + " rtoExpired=" + counters.get(TcpCounters.RTO_EXPIRED)
+                + (inbound == null ? "" : " inbound[" + inbound + "]") + (flowCount > 0 ? " open: " + openFlows() : "");
+    }
+
+    /** The flows still open (racy snapshot from another thread: diagnostics for a failed test only). */
+    private String openFlows() {
+        StringBuilder sb = new StringBuilder();
+        flows.forEach(f -> sb.append(f.describe()).append("; "));
+        return sb.toString();
     }
 }

@@ -88,6 +88,13 @@ final class ServiceFlow {
         }
     }
 
+    /** Port, state and progress, for failure messages. */
+    String describe() {
+        return port + "<-" + conn.remotePort() + " " + conn.state() + " received=" + received + " toSend=" + toSend
+                + " pending=" + pending.remaining() + " readable=" + conn.readable() + " unsent=" + conn.unsent()
+                + " finished=" + finished + " events=0x" + Integer.toHexString(conn.events());
+    }
+
     private void echo() {
         while (true) {
             if (pending.hasRemaining()) {
