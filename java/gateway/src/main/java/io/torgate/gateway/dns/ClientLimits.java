@@ -79,10 +79,6 @@ final class ClientLimits {
         }
     }
 
-    int outstanding(int entry) {
-        return outstanding[entry];
-    }
-
     private static int mix(int x) {
         int h = x * 0x9E3779B9;
         return h ^ (h >>> 16);

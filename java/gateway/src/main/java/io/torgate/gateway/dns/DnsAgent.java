@@ -55,6 +55,7 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
         this.map = map;
         this.mapFile = config.mapFile();
         this.saveNanos = config.mapSaveMillis() * 1_000_000L;
+        this.nextSave = System.nanoTime(); // nanoTime has an arbitrary origin: never compare with 0
         this.free = new ArrayBlockingQueue<>(config.queueSlots());
         this.ready = new ArrayBlockingQueue<>(config.queueSlots());
         for (int i = 0; i < config.queueSlots(); i++) {
