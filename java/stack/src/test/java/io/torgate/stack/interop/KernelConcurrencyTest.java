@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.torgate.stack.TcpConfig;
+import io.torgate.stack.TcpCounters;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,12 @@ class KernelConcurrencyTest {
         assertEquals(0, lab.server.flowCount, "flow table empty after TIME-WAIT: " + lab.server.describe());
         assertEquals(CONNECTIONS, lab.server.accepted);
         assertEquals(CONNECTIONS, lab.server.closed);
+        // Cleanly: by FIN handshakes, not by resets or given-up retransmissions.
+        TcpCounters c = lab.server.counters;
+        String why = lab.server.describe();
+        assertEquals(0, c.get(TcpCounters.RESETS_IN), why);
+        assertEquals(0, c.get(TcpCounters.RESETS_OUT), why);
+        assertEquals(0, c.get(TcpCounters.RETRY_LIMIT), why);
     }
 
     private static Void echo(SocketChannel ch, long seed) throws Exception {
