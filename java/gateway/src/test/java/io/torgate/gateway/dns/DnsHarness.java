@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.wire.Checksum;
 import io.torgate.wire.Ipv4;
 import io.torgate.wire.Udp;
 import io.torgate.wire.WireError;
@@ -73,6 +72,14 @@ final class DnsHarness implements AutoCloseable {
         if (p == null) {
             return null;
         }
+        return udpPayload(p, client, port, server);
+    }
+
+    /**
+     * Checks a reply packet (well-formed, both checksums valid, from {@code server}:53 to {@code client:port})
+     * and returns its DNS payload.
+     */
+    static byte[] udpPayload(byte[] p, int client, int port, int server) {
         ByteBuffer b = ByteBuffer.wrap(p);
         Ipv4 ip = new Ipv4().wrap(b, 0, p.length);
         assertEquals(WireError.OK, ip.checkLength());
@@ -85,7 +92,6 @@ final class DnsHarness implements AutoCloseable {
         assertTrue(udp.verifyChecksum(server, client), "UDP checksum");
         assertEquals(53, udp.sourcePort());
         assertEquals(port, udp.destinationPort());
-        assertTrue(Checksum.finish(Checksum.add(b, 0, 20, 0)) == 0);
         byte[] dns = new byte[udp.payloadLength()];
         b.get(udp.payloadOffset(), dns);
         return dns;

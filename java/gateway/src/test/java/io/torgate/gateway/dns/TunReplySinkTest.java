@@ -12,9 +12,6 @@ import io.torgate.gateway.testing.Packets;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
 import io.torgate.wire.Dns;
-import io.torgate.wire.Ipv4;
-import io.torgate.wire.Udp;
-import io.torgate.wire.WireError;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -35,19 +32,7 @@ class TunReplySinkTest {
                 query.length));
             byte[] out = tun.nextWritten(5_000);
             assertNotNull(out, "reply written to the TUN");
-            ByteBuffer b = ByteBuffer.wrap(out);
-            Ipv4 ip = new Ipv4().wrap(b, 0, out.length);
-            assertEquals(WireError.OK, ip.checkLength());
-            assertTrue(ip.verifyChecksum());
-            assertEquals(Packets.ip("10.139.1.2"), ip.sourceAddress());
-            assertEquals(Packets.ip("10.137.0.10"), ip.destinationAddress());
-            Udp udp = new Udp().wrap(b, 20, out.length - 20);
-            assertEquals(WireError.OK, udp.checkLength());
-            assertTrue(udp.verifyChecksum(ip.sourceAddress(), ip.destinationAddress()));
-            assertEquals(53, udp.sourcePort());
-            assertEquals(33333, udp.destinationPort());
-            byte[] answer = new byte[udp.payloadLength()];
-            b.get(udp.payloadOffset(), answer);
+            byte[] answer = DnsHarness.udpPayload(out, Packets.ip("10.137.0.10"), 33333, Packets.ip("10.139.1.2"));
             int address = addressOf(parse(answer, 0xBEEF, "web.lab.test", Dns.TYPE_A));
             assertEquals("web.lab.test", dns.hostnames().hostnameFor(address));
         }
