@@ -100,6 +100,8 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
         DnsRequest r = free.poll();
         if (r == null) {
             stats.increment(DnsCounter.QUEUE_FULL);
+        } else {
+            r.busy = true;
         }
         return r;
     }
@@ -139,6 +141,10 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
                 engine.handle(r, now);
             } catch (RuntimeException e) {
                 error(e);
+                if (r.busy && !r.outstanding) {
+                    r.responseLength = 0; // not parked on a lookup and not sent: free the slot, send nothing
+                    emit(r, now);
+                }
             }
             work++;
         }
@@ -214,6 +220,7 @@ final class DnsAgent implements Runnable, DnsEngine.Emitter {
             sink.send(r.response, 0, packet);
         }
         r.session = null;
+        r.busy = false;
         free.add(r);
     }
 

@@ -34,6 +34,8 @@ final class DnsRequest {
     int limitEntry;
     /** True while it is counted in its client's outstanding queries. */
     boolean outstanding;
+    /** Between a worker claiming the slot and the agent freeing it. */
+    boolean busy;
     /** Next request waiting for the same lookup. */
     DnsRequest nextWaiter;
 
