@@ -169,7 +169,8 @@ final class TcpInput {
         if (s.payloadLength() > 0) {
             onText(s, now);
         }
-        if ((flags & Tcp.FIN) != 0 && c.state.isSynchronized() && c.rcv.onFin(s)) {
+        boolean fin = (flags & Tcp.FIN) != 0 && c.rcv.onFin(s);
+        if ((fin || c.rcv.takePendingFin()) && c.state.isSynchronized()) {
             onFin(now);
         }
         armKeepalive(now);

@@ -17,6 +17,9 @@ final class TcpReceiver {
     final ReceiveBuffer buffer;
     int irs;
     boolean finReceived;
+    /** A FIN arrived beyond a hole, at {@link #pendingFinSeq}. */
+    boolean finPending;
+    int pendingFinSeq;
     /** Our window scale shift (Rcv.Wind.Shift), 0 unless both sides sent the option. */
     int shift;
     int tsRecent;
@@ -37,6 +40,7 @@ final class TcpReceiver {
         this.irs = irs;
         buffer.reset(irs + 1);
         finReceived = false;
+        finPending = false;
         lastAckSent = irs + 1;
         advertisedEdge = irs + 1;
         ackNow = false;
@@ -111,12 +115,35 @@ final class TcpReceiver {
         return true;
     }
 
-    /** Accepts a FIN only in order (after all data before it); returns true when it was taken. */
+    /**
+     * A FIN takes effect in order, after all data before it; one that arrives ahead of a hole is remembered (as
+     * Linux keeps it in its out-of-order queue) and taken by {@link #takePendingFin()} once the hole is filled, so
+     * the peer need not retransmit it.
+     *
+     * @return true when the FIN was taken now
+     */
     boolean onFin(TcpSegment s) {
         int finSeq = s.seq() + (s.has(Tcp.SYN) ? 1 : 0) + s.payloadLength();
-        if (finReceived || finSeq != buffer.rcvNxt()) {
+        if (finReceived) {
             return false;
         }
+        if (finSeq != buffer.rcvNxt()) {
+            if (SeqNum.gt(finSeq, buffer.rcvNxt()) && SeqNum.le(finSeq, buffer.rcvNxt() + window())) {
+                finPending = true;
+                pendingFinSeq = finSeq;
+            }
+            return false;
+        }
+        return takeFin();
+    }
+
+    /** Takes a FIN remembered out of order once RCV.NXT reached it. */
+    boolean takePendingFin() {
+        return finPending && !finReceived && pendingFinSeq == buffer.rcvNxt() && takeFin();
+    }
+
+    private boolean takeFin() {
+        finPending = false;
         finReceived = true;
         ackNow = true;
         return true;

@@ -247,7 +247,7 @@ final class TcpTransmitter {
         }
         c.persistBackoff++;
         c.counters.increment(TcpCounters.PERSIST_PROBES);
-        emit(sink, now, snd.una - 1, Tcp.ACK, 0);
+        emitProbe(sink, now, snd.una - 1);
         c.timers.set(TcpTimers.PERSIST, now + persistInterval());
     }
 
@@ -268,7 +268,7 @@ final class TcpTransmitter {
         }
         c.keepaliveProbesSent++;
         c.counters.increment(TcpCounters.KEEPALIVE_PROBES);
-        emit(sink, now, c.snd.max - 1, Tcp.ACK, 0);
+        emitProbe(sink, now, c.snd.max - 1);
         c.timers.set(TcpTimers.KEEPALIVE, now + c.cfg.keepaliveIntervalNanos);
     }
 
@@ -280,6 +280,17 @@ final class TcpTransmitter {
             c.queueReset(c.snd.max, 0, Tcp.RST);
         }
         c.setState(TcpState.CLOSED);
+    }
+
+    /**
+     * A window or keepalive probe: below what the peer expects, so the peer drops it and answers with an ACK
+     * (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6). Being unacceptable to the peer, it cannot stand in for an ACK we
+     * owe: that one still goes out at the end of this poll.
+     */
+    private void emitProbe(SegmentSink sink, long now, int seq) {
+        boolean owed = c.rcv.ackNow;
+        emit(sink, now, seq, Tcp.ACK, 0);
+        c.rcv.ackNow |= owed;
     }
 
     /**

@@ -211,6 +211,17 @@ class TcpConnectionTest {
         }
 
         @Test
+        void finBeyondAHoleIsTakenWhenTheHoleFills() {
+            h.send(segment().flags(Tcp.ACK | Tcp.FIN).seq(PEER + 101).ack(h.sndData()).window(512).len(100));
+            h.expect(segment().ackOnly().ack(PEER + 1).sack(PEER + 101, PEER + 201));
+            h.expectState(TcpState.ESTABLISHED);
+            h.send(segment().seq(PEER + 1).ack(h.sndData()).window(512).len(100));
+            h.expectState(TcpState.CLOSE_WAIT);
+            h.expect(segment().ackOnly().ack(PEER + 202)); // data and the FIN, without a retransmission
+            assertEquals(200, h.conn.readable());
+        }
+
+        @Test
         void duplicateDataIsAckedAtOnce() {
             h.peerData(100);
             h.advanceMillis(40);

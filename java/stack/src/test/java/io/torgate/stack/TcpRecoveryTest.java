@@ -105,6 +105,21 @@ class TcpRecoveryTest {
         }
 
         @Test
+        void aProbeDoesNotReplaceAnOwedAck() {
+            TcpHarness h = established(TcpHarness.defaults());
+            int d = h.sndData();
+            h.peerData(100).advanceMillis(40);
+            h.expect(segment().ackOnly().ack(TcpHarness.PEER_ISS + 101));
+            h.send(segment().ack(d).window(0));
+            h.appWrite(10);
+            h.expectNothing();
+            h.advance(SECOND); // the persist timer fires while an old duplicate arrives
+            h.send(segment().seq(TcpHarness.PEER_ISS + 1).ack(d).window(0).len(100));
+            h.expect(segment().ackOnly().seq(d - 1)); // the probe, which the peer will discard
+            h.expect(segment().ackOnly().seq(d).ack(TcpHarness.PEER_ISS + 101)); // and the ACK it can use
+        }
+
+        @Test
         void anAckOfNewDataAlwaysCarriesTheWindow() {
             TcpHarness h = established(TcpHarness.defaults());
             int d = h.sndData();
