@@ -197,7 +197,7 @@ cmd_up() {
   make_gw
   for i in $(seq 1 "$n"); do make_client "$i"; done
   start_gw_tor
-  tg_wait_until 90 "the lab's tor client: bootstrap 100% and an exit" gw_tor_ready || exit 1
+  tg_wait_until 120 "the lab's tor client: bootstrap 100% and an exit" gw_tor_ready || exit 1
   [ -n "$gateway" ] && start_gateway "$gateway"
   trap - EXIT
   tg_log "lab up in $((SECONDS - t0)) s: $n clients, tor client in $GW bootstrapped"

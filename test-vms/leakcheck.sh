@@ -54,7 +54,8 @@ cmd_start() {
   rm -f "$DIR/$name.pcap" "$DIR/$name.log"
   # --immediate-mode: without it packets wait in the kernel's capture ring for up to a second (TPACKET_V3 block
   # timeout) and are lost when we stop tcpdump: captures of a short attack came back empty now and then.
-  ip netns exec "$LAB_CAPTURE_NS" setsid tcpdump -i "$LAB_CAPTURE_IF" -nn -U --immediate-mode -s 512 -w "$DIR/$name.pcap" \
+  ip netns exec "$LAB_CAPTURE_NS" setsid tcpdump -i "$LAB_CAPTURE_IF" -nn -U --immediate-mode -s 512 \
+    -w "$DIR/$name.pcap" \
     </dev/null >"$DIR/$name.log" 2>&1 &
   echo $! >"$RUN/$name.pid"
   tg_wait_until 10 "tcpdump listening on $LAB_CAPTURE_IF" grep -q 'listening on' "$DIR/$name.log" \

@@ -12,7 +12,7 @@
 # (lab.sh adds the gateway's); the root namespace does through tgnet-root (K=0; 10.252.K.2/30, peer
 # 10.252.K.1 in the namespace) with routes to 10.251.K.0/24 and 198.18.K.0/24.
 #
-# Usage: tornet.sh [--ns NAME] up [--client] [--timeout SECONDS] | down | status | env
+# Usage: tornet.sh [--ns NAME] up [--client] [--timeout SECONDS (180)] | down | status | env
 #   up      starts the network and returns only when a throw-away client tor in the root namespace has
 #           bootstrapped to 100% and fetched a page from ready.lab.test through an exit (TORNET pitfall 2).
 #           With --client that client keeps running (SOCKS and control socket, see `env`).
@@ -327,7 +327,7 @@ cmd_down() {
 }
 
 cmd_up() {
-  local client=0 timeout=120 t0=$SECONDS
+  local client=0 timeout=180 t0=$SECONDS
   while [ $# -gt 0 ]; do
     case $1 in
       --client) client=1; shift ;;

@@ -17,8 +17,8 @@ trap 'bash "$T" down >/dev/null 2>&1 || true' EXIT
 
 bash "$T" down >/dev/null 2>&1 || true
 t0=$SECONDS
-check "tornet up (bootstrap 100% and a CONNECT through an exit) within 150 s" \
-  timeout --kill-after=10 150 bash "$T" up --client --timeout 120
+check "tornet up (bootstrap 100% and a CONNECT through an exit) within 240 s" \
+  timeout --kill-after=10 240 bash "$T" up --client --timeout 200
 echo "  (up took $((SECONDS - t0)) s)"
 eval "$(bash "$T" env)"
 check "status reports up" bash -c "bash '$T' status >/dev/null"

@@ -2,7 +2,8 @@
 """Leak probes: run inside a client namespace; sends traffic that must never leave the gateway in the clear.
 
 Usage: probe.py [--only KIND[,KIND...]] TARGET...
-KINDs: tcp (connect to many ports), allports (a raw SYN to each of the 65535 ports of the first TARGET), udp (QUIC, NTP, STUN, DNS, ...), dns (queries to outside resolvers),
+KINDs: tcp (connect to many ports), allports (a raw SYN to each of the 65535 ports of the first TARGET),
+udp (QUIC, NTP, STUN, DNS, ...), dns (queries to outside resolvers),
 icmp (every ICMP type), proto (every IP protocol number), badtcp (ACK/FIN/RST/NULL/XMAS for unknown flows),
 frag (IP fragments), spoof (spoofed sources), bcast (broadcast and multicast), ipv6 (link-local, global,
 router solicitation, multicast). TARGETs are IPv4 addresses (upstream). Everything is bounded: sockets are
