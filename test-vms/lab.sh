@@ -187,6 +187,11 @@ cmd_up() {
     esac
   done
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 200 ] || tg_die "--clients wants 1..200"
+  if lab_healthy "$n"; then # idempotent: a working lab of this size stays; only the gateway is (re)started
+    tg_log "already up ($n clients)"
+    if [ -n "$gateway" ]; then stop_gateway; start_gateway "$gateway"; fi
+    return 0
+  fi
   cmd_down_lab
   trap 'tg_log "up failed: cleaning up the lab (tornet stays up)"
         tail -n 20 "$ST/tor/notice.log" >&2 2>/dev/null; cmd_down_lab' EXIT
@@ -203,6 +208,11 @@ cmd_up() {
   tg_log "lab up in $((SECONDS - t0)) s: $n clients, tor client in $GW bootstrapped"
   [ -z "$gateway" ] && tg_log "no gateway: $TUN absent, client traffic fails closed (SOCKS on $GW_ADDR:9050 only)"
   return 0
+}
+
+lab_healthy() { # N: the namespaces of a lab with N clients exist, its tor is ready, tornet is up
+  [ "$(clients_list | wc -l)" = "$1" ] && tg_netns_exists "$GW" && tg_pid_alive "$RUN/tor.pid" "$MARK" \
+    && gw_tor_ready && tornet status >/dev/null 2>&1
 }
 
 cmd_down_lab() { # everything but tornet
