@@ -1,0 +1,127 @@
+package io.torgate.gateway.capture;
+
+import io.torgate.gateway.config.Cidr;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What the control socket's {@code capture start|stop|dump|status} commands call: starts and stops a
+ * {@link PcapCapture} behind the pipeline's {@link CaptureSwitch} (no restart) alongside the always-on
+ * {@link FlightRecorder}, and dumps a client's recent packets. Every method returns the one-line answer for the
+ * control client; bad arguments throw {@link IllegalArgumentException} with a message meant for that client.
+ *
+ * <p>Arguments of {@code start}: the {@link CaptureFilter#parse filter words} plus {@code path=DIRECTORY},
+ * {@code prefix=NAME}, {@code max-file=BYTES}, {@code max-total=BYTES} (suffixes k, m, g) and
+ * {@code rotate=SECONDS}, e.g. {@code capture start client=10.137.0.5 dir=dropped path=/tmp/cap max-total=100m}.
+ *
+ * <p>Thread-safety: methods are synchronized (control commands are rare); the packet threads only ever see the
+ * switch.
+ */
+public final class CaptureControl implements AutoCloseable {
+    private final CaptureSwitch tap;
+    private final FlightRecorder recorder;
+    private final Path defaultDirectory;
+    private PcapCapture running;
+
+    /**
+     * @param tap the switch the pipeline calls
+     * @param recorder the flight recorder to keep attached, or null for none
+     * @param defaultDirectory where captures go without {@code path=}
+     */
+    public CaptureControl(CaptureSwitch tap, FlightRecorder recorder, Path defaultDirectory) {
+        this.tap = tap;
+        this.recorder = recorder;
+        this.defaultDirectory = defaultDirectory;
+        tap.attach(recorder);
+    }
+
+    /** {@code capture start ARGS}: starts a capture (an error if one runs). */
+    public synchronized String start(String args) throws IOException {
+        if (running != null) {
+            throw new IllegalArgumentException("a capture is already running in " + running.directory());
+        }
+        CaptureOptions o = options(args);
+        running = new PcapCapture(o);
+        tap.attach(recorder == null ? running : new TeeTap(recorder, running));
+        return "capturing to " + o.directory().resolve(o.prefix() + "-*.pcapng");
+    }
+
+    /** {@code capture stop}: detaches and closes the running capture, writing what it buffered. */
+    public synchronized String stop() {
+        if (running == null) {
+            return "no capture running";
+        }
+        tap.attach(recorder);
+        PcapCapture c = running;
+        running = null;
+        c.close();
+        return String.format("stopped: %d packets written, %d lost (ring full), %d write errors, %d files deleted",
+            c.written(), c.lost(), c.writeErrors(), c.filesDeleted());
+    }
+
+    /** {@code capture dump CLIENT PATH}: the client's recent packets into a pcapng file. */
+    public String dump(String client, Path path) throws IOException {
+        if (recorder == null) {
+            throw new IllegalArgumentException("the flight recorder is off");
+        }
+        int n = recorder.dump(Cidr.parseAddress(client), path);
+        return "dumped " + n + " packets of " + client + " to " + path;
+    }
+
+    /** {@code capture status}. */
+    public synchronized String status() {
+        String rec = recorder == null ? "recorder off" : "recorder: " + recorder.clients().length + " clients";
+        if (running == null) {
+            return "no capture running; " + rec;
+        }
+        return String.format("capturing to %s: %d written, %d lost; %s", running.directory(), running.written(),
+            running.lost(), rec);
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        tap.detach();
+    }
+
+    private CaptureOptions options(String args) {
+        CaptureOptions d = CaptureOptions.defaults(defaultDirectory, "torgate", CaptureFilter.ALL);
+        Path dir = d.directory();
+        String prefix = d.prefix();
+        long maxFile = d.maxFileBytes();
+        long maxTotal = d.maxTotalBytes();
+        long rotate = d.maxFileNanos();
+        List<String> filterWords = new ArrayList<>();
+        for (String word : args.trim().split("\\s+")) {
+            int eq = word.indexOf('=');
+            String key = eq < 0 ? word : word.substring(0, eq);
+            String value = eq < 0 ? "" : word.substring(eq + 1);
+            switch (key) {
+                case "" -> { }
+                case "path" -> dir = Path.of(value);
+                case "prefix" -> prefix = value;
+                case "max-file" -> maxFile = bytes(value);
+                case "max-total" -> maxTotal = bytes(value);
+                case "rotate" -> rotate = Math.multiplyExact(Long.parseLong(value), 1_000_000_000L);
+                default -> filterWords.add(word);
+            }
+        }
+        return new CaptureOptions(dir, prefix, CaptureFilter.parse(String.join(" ", filterWords)), maxFile, rotate,
+            maxTotal, d.ringSlots(), d.snapLength());
+    }
+
+    private static long bytes(String value) {
+        String v = value.toLowerCase(Locale.ROOT);
+        int shift = switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+        return Math.multiplyExact(n, 1L << shift);
+    }
+}

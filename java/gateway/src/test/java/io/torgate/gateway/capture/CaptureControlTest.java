@@ -1,0 +1,60 @@
+package io.torgate.gateway.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.testing.Packets;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control commands drive the switch the pipeline calls, without a restart. */
+class CaptureControlTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void startStopAndDumpThroughTheSwitch() throws Exception {
+        CaptureSwitch tap = new CaptureSwitch();
+        FlightRecorder recorder = new FlightRecorder(8, 16, 2048);
+        try (CaptureControl control = new CaptureControl(tap, recorder, dir.resolve("default"))) {
+            assertSame(recorder, tap.target());
+            byte[] before = Packets.syn("10.99.0.2", 40000, "10.99.0.1", 80);
+            tap.received(ByteBuffer.wrap(before), 0, before.length);
+
+            Path capDir = dir.resolve("cap");
+            assertTrue(control.start("client=10.99.0.2 dir=received,dropped path=" + capDir + " max-file=1m"
+                + " max-total=4m rotate=60").startsWith("capturing to "));
+            assertThrows(IllegalArgumentException.class, () -> control.start(""));
+            byte[] udp = Packets.udp("10.99.0.2", 40001, "10.99.0.1", 123, new byte[4]);
+            tap.dropped(ByteBuffer.wrap(udp), 0, udp.length, DropReason.UDP_PORT);
+            byte[] other = Packets.syn("10.99.0.3", 40000, "10.99.0.1", 80);
+            tap.received(ByteBuffer.wrap(other), 0, other.length);
+            assertEquals("stopped: 1 packets written, 0 lost (ring full), 0 write errors, 0 files deleted",
+                control.stop());
+            assertSame(recorder, tap.target());
+            assertEquals(List.of("dropped: udp_port"),
+                Tshark.fields(PcapCaptureTest.files(capDir, "torgate").get(0), "frame.comment"));
+
+            Path dump = dir.resolve("dump.pcapng");
+            assertEquals("dumped 2 packets of 10.99.0.2 to " + dump, control.dump("10.99.0.2", dump));
+            assertEquals(List.of("\t", "123\tdropped: udp_port"), Tshark.fields(dump, "udp.dstport", "frame.comment"));
+        }
+        assertNull(tap.target());
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithAMessage() {
+        CaptureControl control = new CaptureControl(new CaptureSwitch(), null, dir);
+        assertThrows(IllegalArgumentException.class, () -> control.start("colour=red"));
+        assertThrows(IllegalArgumentException.class, () -> control.start("max-file=10 max-total=5"));
+        assertThrows(IllegalArgumentException.class, () -> control.dump("10.99.0.2", dir.resolve("x")));
+        assertEquals("no capture running", control.stop());
+    }
+}
