@@ -2,9 +2,13 @@ package io.torgate.gateway;
 
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.dns.DnsConfig;
+import io.torgate.gateway.dns.DnsService;
+import io.torgate.gateway.dns.TunReplySink;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.egress.RefusingResolverProvider;
 import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.relay.DnsQueries;
 import io.torgate.gateway.relay.FlowLimits;
 import io.torgate.gateway.relay.HostnameResolver;
 import io.torgate.gateway.relay.RelayHandler;
@@ -84,11 +88,22 @@ public final class Gateway implements AutoCloseable {
         IsolationPolicy isolation = IsolationPolicy.defaults();
         RelaySettings relay = new RelaySettings(config.socks().endpoint(),
             config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(), l.tcpBufferBytes(), l.relayBufferBytes());
+        HostnameResolver hostnames = names;
+        DnsQueries queries = DnsQueries.NONE;
+        if (config.dns().enabled()) {
+            DnsService dns = startDns(config, keys);
+            hostnames = dns.hostnames();
+            queries = dns::submitUdp;
+        }
+        HostnameResolver resolver = hostnames;
+        DnsQueries dnsQueries = queries;
         int flowsPerShard = Math.max(16, l.streams() / config.pipeline().workers() + 1);
         PacketClassifier classifier = new PacketClassifier(config.network().clientRanges(),
-            config.network().gatewayAddresses(), config.network().servedTcpPorts(), config.drops());
+            config.network().gatewayAddresses(), config.network().servedTcpPorts(), config.drops(),
+            config.dns().enabled());
         pipeline = new Pipeline(tun, config.pipeline(), classifier, shard -> {
-            RelayHandler h = new RelayHandler(relay, egress, limits, budget, isolation, keys, names, flowsPerShard);
+            RelayHandler h = new RelayHandler(relay, egress, limits, budget, isolation, keys, resolver, dnsQueries,
+                flowsPerShard);
             handlers.add(h);
             return h;
         });
@@ -96,6 +111,24 @@ public final class Gateway implements AutoCloseable {
         teardowns.push(new Teardown("pipeline", pipeline));
         LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(),
             config.socks().endpoint());
+    }
+
+    /**
+     * The DNS service (issue 6): its own agent thread answers through the TUN; torReady is always true until the
+     * Tor layer's bootstrap state is wired in (queries then fail as SERVFAIL only when tor itself fails).
+     */
+    private DnsService startDns(GatewayConfig config, IsolationKeys keys) throws IOException {
+        GatewayConfig.Dns d = config.dns();
+        DnsConfig dc = DnsConfig.defaults().withMode(d.mapped() ? DnsConfig.Mode.MAPPED : DnsConfig.Mode.RESOLVE);
+        if (d.mapFile() != null) {
+            dc = dc.withMap(dc.mapEntries(), d.mapFile());
+        }
+        DnsService dns = new DnsService(dc, keys, () -> true, egress, config.socks().endpoint(),
+            new TunReplySink(tun, 64));
+        dns.start();
+        teardowns.push(new Teardown("dns", dns));
+        LOG.log(Level.INFO, "DNS answered through Tor ({0} mode)", d.mapped() ? "mapped" : "resolve");
+        return dns;
     }
 
     /**

@@ -56,6 +56,8 @@ public enum DropReason {
     SOCKS_UNAVAILABLE("socks_unavailable", false),
     /** An established stream was reset because its SOCKS side failed or closed abruptly. */
     SOCKS_RESET("socks_reset", false),
+    /** New flow refused: the destination is a virtual (DNS-mapped) address that has no name (any more). */
+    UNMAPPED_VIRTUAL("unmapped_virtual", false),
     /** New flow refused: the flow table is full or the global buffer budget cannot hold another flow. */
     BUFFER_BUDGET("buffer_budget", false),
     /** The stack could not take the flow (an internal inconsistency; logged). */

@@ -34,6 +34,7 @@ public final class PacketClassifier {
     private final boolean[] servedTcpPorts = new boolean[65536];
     private final DropPolicy policy;
     private final DropCounters counters = new DropCounters();
+    private final boolean dnsServed;
 
     /**
      * @param clientRanges the only acceptable source prefixes
@@ -43,6 +44,16 @@ public final class PacketClassifier {
      */
     public PacketClassifier(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts,
                             DropPolicy policy) {
+        this(clientRanges, gatewayAddresses, servedTcpPorts, policy, false);
+    }
+
+    /**
+     * @param dnsServed true when a DNS service answers UDP port 53 (verdict {@link PacketInfo#DNS_UDP}); false
+     *                  counts such queries as {@code dns_unserved}
+     */
+    public PacketClassifier(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts,
+                            DropPolicy policy, boolean dnsServed) {
+        this.dnsServed = dnsServed;
         this.clientRanges = clientRanges.toArray(new Cidr[0]);
         this.gatewayAddresses = gatewayAddresses.stream().mapToInt(Integer::intValue).toArray();
         for (int port : servedTcpPorts) {
@@ -162,8 +173,12 @@ public final class PacketClassifier {
         if (out.destinationPort != DNS_PORT) {
             return isGateway(out.destinationAddress) ? DropReason.TO_GATEWAY : DropReason.UDP_PORT;
         }
-        // Until the DNS service (issue 6) registers, DNS is refused like any other unserved class.
-        return DropReason.DNS_UNSERVED;
+        if (!dnsServed) {
+            return DropReason.DNS_UNSERVED; // no DNS service configured: refused like any other unserved class
+        }
+        out.transportLength = udp.udpLength();
+        out.verdict = PacketInfo.DNS_UDP;
+        return null;
     }
 
     private int drop(PacketInfo out, DropReason reason) {

@@ -26,7 +26,7 @@ import org.tomlj.TomlParseResult;
  * keys are errors, so a typo never silently falls back to a default. Stateless; any thread.
  */
 public final class ConfigLoader {
-    private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop");
+    private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns");
 
     private ConfigLoader() {
     }
@@ -57,7 +57,7 @@ public final class ConfigLoader {
             if (!SECTIONS.contains(key)) {
                 var at = toml.inputPositionOf(key);
                 errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
-                    + ": unknown section (known: drop, limits, network, pipeline, socks, tun)");
+                    + ": unknown section (known: dns, drop, limits, network, pipeline, socks, tun)");
             }
         }
         GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
@@ -66,10 +66,11 @@ public final class ConfigLoader {
         GatewayConfig.Socks socks = socks(new TomlSection(fileName, toml, "socks", errors));
         GatewayConfig.Limits limits = limits(new TomlSection(fileName, toml, "limits", errors));
         DropPolicy drops = drops(new TomlSection(fileName, toml, "drop", errors));
+        GatewayConfig.Dns dns = dns(new TomlSection(fileName, toml, "dns", errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new GatewayConfig(tun, network, pipeline, socks, limits, drops);
+        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns);
     }
 
     private static GatewayConfig.Tun tun(TomlSection s) {
@@ -143,6 +144,22 @@ public final class ConfigLoader {
         int relay = (int) s.integer("relay_buffer_bytes", 64 << 10, 4 << 10, 16 << 20);
         s.rejectUnknownKeys();
         return new GatewayConfig.Limits(synClient, syn, streamClient, streams, buffers, tcp, relay);
+    }
+
+    private static GatewayConfig.Dns dns(TomlSection s) {
+        boolean enabled = s.bool("enabled", false);
+        String mode = s.string("mode", "resolve");
+        if (!"resolve".equals(mode) && !"mapped".equals(mode)) {
+            s.error("mode", "must be \"resolve\" or \"mapped\" (got '" + mode + "')");
+        }
+        Path mapFile = s.parsed("map_file", null, v -> {
+            if (!v.startsWith("/")) {
+                throw new IllegalArgumentException("must be an absolute path (got '" + v + "')");
+            }
+            return Path.of(v);
+        });
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Dns(enabled, "mapped".equals(mode), mapFile);
     }
 
     private static DropPolicy drops(TomlSection s) {

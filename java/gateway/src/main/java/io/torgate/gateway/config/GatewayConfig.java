@@ -2,6 +2,7 @@ package io.torgate.gateway.config;
 
 import io.torgate.gateway.classify.DropPolicy;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -13,9 +14,19 @@ import java.util.List;
  * @param socks the upstream SOCKS5 endpoint (Tor's SocksPort)
  * @param limits caps on flows and buffers
  * @param drops per-class drop/reject policy
+ * @param dns the DNS service
  */
 public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
-                            DropPolicy drops) {
+                            DropPolicy drops, Dns dns) {
+
+    /**
+     * @param enabled answer UDP port 53 through Tor (otherwise DNS is counted as {@code dns_unserved})
+     * @param mapped {@code mapped} mode (virtual addresses, names go to the exit in CONNECT) instead of
+     *               {@code resolve} (SOCKS RESOLVE)
+     * @param mapFile where the virtual map persists across restarts, or null
+     */
+    public record Dns(boolean enabled, boolean mapped, Path mapFile) {
+    }
 
     /**
      * @param name interface name, at most 15 characters

@@ -63,6 +63,18 @@ final class TomlSection {
         return table.getString(key);
     }
 
+    boolean bool(String key, boolean fallback) {
+        known.add(key);
+        if (table == null || !table.contains(key)) {
+            return fallback;
+        }
+        if (!table.isBoolean(key)) {
+            error(key, "must be true or false");
+            return fallback;
+        }
+        return table.getBoolean(key);
+    }
+
     long integer(String key, long fallback, long min, long max) {
         known.add(key);
         if (table == null || !table.contains(key)) {

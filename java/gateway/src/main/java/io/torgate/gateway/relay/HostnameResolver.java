@@ -17,4 +17,12 @@ public interface HostnameResolver {
      * @return the host name to CONNECT to, or null to CONNECT to the address itself
      */
     CharSequence hostnameFor(int address);
+
+    /**
+     * True when {@code address} is a virtual address handed out by the DNS layer (mapped or not): such an address
+     * is never CONNECTed to by address, so one without a name is refused.
+     */
+    default boolean isVirtual(int address) {
+        return false;
+    }
 }

@@ -62,6 +62,7 @@ public final class RelayHandler implements ShardHandler {
     private final IsolationPolicy isolation;
     private final IsolationKeys keys;
     private final HostnameResolver names;
+    private final DnsQueries dns;
     private final TcpConfig tcpConfig;
     private final IsnGenerator isn = new IsnGenerator();
     private final TcpCounters tcpCounters = new TcpCounters();
@@ -80,6 +81,14 @@ public final class RelayHandler implements ShardHandler {
 
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
                         IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, int maxFlows) {
+        this(settings, egress, limits, budget, isolation, keys, names, DnsQueries.NONE, maxFlows);
+    }
+
+    /** With a DNS service: UDP queries go to {@code dns}, virtual destinations are CONNECTed by name. */
+    public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
+                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, DnsQueries dns,
+                        int maxFlows) {
+        this.dns = dns;
         this.settings = settings;
         this.egress = egress;
         this.limits = limits;
@@ -113,6 +122,12 @@ public final class RelayHandler implements ShardHandler {
 
     @Override
     public void onPacket(PacketEvent event, ByteBuffer buf, long now) {
+        if (event.verdict == PacketInfo.DNS_UDP) {
+            // UDP header is 8 bytes (RFC 768); the service copies the query and answers through the TUN itself.
+            dns.submitUdp(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort,
+                buf, event.transportOffset + 8, event.transportLength - 8);
+            return;
+        }
         if (event.verdict != PacketInfo.TCP) {
             return;
         }
@@ -159,6 +174,12 @@ public final class RelayHandler implements ShardHandler {
     }
 
     private void startSocks(Flow f, long now) {
+        CharSequence host = names.hostnameFor(f.destination);
+        if (host == null && names.isVirtual(f.destination)) {
+            LOG.log(Level.DEBUG, "{0}: virtual address without a name (map evicted or never asked)", f);
+            refuse(f, DropReason.UNMAPPED_VIRTUAL, now);
+            return;
+        }
         SocketChannel ch;
         try {
             ch = egress.open(settings.socksEndpoint());
@@ -169,7 +190,6 @@ public final class RelayHandler implements ShardHandler {
             refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
             return;
         }
-        CharSequence host = names.hostnameFor(f.destination);
         IsolationKey key = keys.derive(isolation.profileFor(f.client, f.destinationPort), f.client, host,
             f.destination, f.destinationPort, null);
         if (host != null) {

@@ -134,6 +134,17 @@ class PacketClassifierTest {
     }
 
     @Test
+    void dnsGoesToTheServiceWhenOneIsConfigured() {
+        PacketClassifier served = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")), List.of(ip(GATEWAY)),
+            List.of(), DropPolicy.dropAll(), true);
+        assertEquals(PacketInfo.DNS_UDP, classify(served, Packets.udp(CLIENT, 5353, GATEWAY, 53, new byte[29])));
+        assertEquals(8 + 29, info.transportLength);
+        assertEquals(PacketInfo.DNS_UDP, classify(served, Packets.udp(CLIENT, 5353, "8.8.8.8", 53, new byte[12])));
+        assertEquals(PacketInfo.DROP, classify(served, Packets.udp(CLIENT, 5353, "8.8.8.8", 853, new byte[12])));
+        assertEquals(0, served.counters().get(DropReason.DNS_UNSERVED));
+    }
+
+    @Test
     void rejectModeMarksOnlyRejectableClassesAndUnicastTransport() {
         PacketClassifier rejecting = classifier(DropPolicy.of(Map.of(DropReason.UDP_PORT, DropPolicy.Action.REJECT,
             DropReason.TO_GATEWAY, DropPolicy.Action.REJECT)));

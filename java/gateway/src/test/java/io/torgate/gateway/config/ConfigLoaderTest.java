@@ -47,7 +47,12 @@ class ConfigLoaderTest {
             + "[drop]\nudp_port = \"reject\"\n[pipeline]\nworkers = 2\nidle = \"backoff\"\n");
         assertEquals(UnixDomainSocketAddress.of("/run/tor/socks"), c.socks().endpoint());
         assertTrue(c.drops().rejects(DropReason.UDP_PORT));
+        assertTrue(!c.dns().enabled());
         assertEquals(2, c.pipeline().workers());
+        GatewayConfig d = ConfigLoader.parse("t.toml", MINIMAL + "[dns]\nenabled = true\nmode = \"mapped\"\n"
+            + "map_file = \"/var/lib/torgate/map\"\n");
+        assertTrue(d.dns().enabled() && d.dns().mapped());
+        assertEquals(Path.of("/var/lib/torgate/map"), d.dns().mapFile());
         assertEquals(IdleKind.BACKOFF, c.pipeline().idle());
     }
 
@@ -65,5 +70,7 @@ class ConfigLoaderTest {
         assertError(MINIMAL.replace("127.0.0.1:9050", "tor.example:9050"), "socks.endpoint: 'tor.example'");
         assertError("[network]\nclient_ranges = [\n", "t.toml:3:1: syntax:");
         assertError("[network]\nclient_ranges = []\n", "socks.endpoint: is required");
+        assertError(MINIMAL + "[dns]\nmode = \"fast\"\n", "t.toml:6:1: dns.mode: must be \"resolve\" or \"mapped\"");
+        assertError(MINIMAL + "[dns]\nenabled = 1\n", "t.toml:6:1: dns.enabled: must be true or false");
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.testing.TestSocksServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -38,6 +39,9 @@ class GatewayLabTest {
         connect_timeout_ms = 5000
         [limits]
         buffer_bytes = 268435456
+        [dns]
+        enabled = true
+        mode = "mapped"
         """;
     private static final String[] SIZES = {"1k", "64k", "1m", "10m", "100m"};
 
@@ -169,7 +173,7 @@ class GatewayLabTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void slowReaderKeepsBudgetBoundedAndCompletes() throws Exception {
         Process slow = lab.client(2).exec("sh", "-c", "curl -sS --fail --max-time 60 --limit-rate 1M " + url("10m")
             + " | sha256sum");
@@ -184,7 +188,23 @@ class GatewayLabTest {
     }
 
     @Test
-    @Order(6)
+    @Order(5)
+    void mappedDnsNameIsAnsweredLocallyAndCarriedToTheExit() throws Exception {
+        lab.socks.host("web.lab.test", Lab.UPSTREAM);
+        String address = lab.client(1).sh("dig +short +time=2 +tries=2 @10.139.1.1 web.lab.test").trim();
+        assertTrue(address.startsWith("10."), "a virtual address from 10.192.0.0/10: " + address);
+        int second = Integer.parseInt(address.split("\\.")[1]);
+        assertTrue(second >= 192, address);
+        String sum = lab.client(1).sh("curl -sS --fail --max-time 30 http://web.lab.test:" + Lab.HTTP_PORT
+            + "/64k | sha256sum");
+        assertEquals(sha.get("64k"), sum.split(" ")[0]);
+        TestSocksServer.Request last = lab.socks.requests().get(lab.socks.requests().size() - 1);
+        assertEquals("web.lab.test", last.host(), "the CONNECT carries the name, not the virtual address");
+        assertEquals(0, pipeline().drops(DropReason.DNS_UNSERVED));
+    }
+
+    @Test
+    @Order(7)
     void killingSocksResetsClientsAndRestartRecovers() throws Exception {
         Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 --limit-rate 2M -o /dev/null "
             + url("100m") + "; echo rc=$?");

@@ -21,11 +21,11 @@ import java.util.concurrent.Executors;
  * A Qubes-like lab in network namespaces: clients {@code c1}, {@code c2} (10.137.0.11, .12) with veth links
  * into {@code gw}, where policy routing sends everything they send into the gateway's TUN (no other forwarding,
  * an {@code unreachable} rule behind it so a dead gateway fails closed); the gateway and a test SOCKS5 server run
- * in {@code gw}; an HTTP server runs in {@code up} (10.200.0.80), reachable from {@code gw} only, i.e. only via
+ * in {@code gw}; an HTTP server runs in {@code up} (172.20.0.80), reachable from {@code gw} only, i.e. only via
  * SOCKS. Everything is torn down by {@link #close()}.
  */
 final class Lab implements AutoCloseable {
-    static final String UPSTREAM = "10.200.0.80";
+    static final String UPSTREAM = "172.20.0.80";
     static final int HTTP_PORT = 8080;
     static final int SOCKS_PORT = 1080;
 
@@ -57,9 +57,9 @@ final class Lab implements AutoCloseable {
 
     private void build(String config, boolean inProcess) throws Exception {
         gw.sh("ip link add upveth type veth peer name eth0 netns " + up.name()
-            + " && ip addr add 10.200.0.1/24 dev upveth && ip link set upveth up"
+            + " && ip addr add 172.20.0.1/24 dev upveth && ip link set upveth up"
             + " && sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0");
-        up.sh("ip addr add " + UPSTREAM + "/24 dev eth0 && ip link set eth0 up && ip route add default via 10.200.0.1");
+        up.sh("ip addr add " + UPSTREAM + "/24 dev eth0 && ip link set eth0 up && ip route add default via 172.20.0.1");
         for (int i = 1; i <= 2; i++) {
             NetNs c = NetNs.create("tgc" + i);
             clients.add(c);
@@ -70,6 +70,10 @@ final class Lab implements AutoCloseable {
                 + " && sysctl -qw net.ipv4.conf.vif" + i + ".forwarding=1 net.ipv4.conf.vif" + i + ".rp_filter=0"
                 + " && ip rule add iif vif" + i + " lookup 100 priority 100"
                 + " && ip rule add iif vif" + i + " unreachable priority 101");
+            // ip netns exec bind-mounts /etc/netns/NAME/resolv.conf: the client asks a gateway address, as in Qubes.
+            Path etc = Path.of("/etc/netns", c.name());
+            Files.createDirectories(etc);
+            Files.writeString(etc.resolve("resolv.conf"), "nameserver 10.139.1.1\noptions timeout:2 attempts:2\n");
             c.sh("ip addr add " + addr + "/32 dev eth0 && ip link set eth0 up && ip route add 10.137.0.1 dev eth0"
                 + " && ip route add default via 10.137.0.1");
         }
@@ -85,7 +89,7 @@ final class Lab implements AutoCloseable {
     /** A static file server (JDK HttpServer) bound in the upstream namespace: the only way there is SOCKS. */
     private HttpServer startHttp() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(
-            InetAddress.getByAddress(new byte[] {10, (byte) 200, 0, 80}), HTTP_PORT), 1024);
+            InetAddress.getByAddress(new byte[] {(byte) 172, 20, 0, 80}), HTTP_PORT), 1024);
         httpThreads = Executors.newFixedThreadPool(64);
         server.setExecutor(httpThreads);
         server.createContext("/", exchange -> {
@@ -157,6 +161,11 @@ final class Lab implements AutoCloseable {
         }
         for (NetNs c : clients) {
             c.close();
+            try (var paths = Files.walk(Path.of("/etc/netns", c.name()))) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // already gone
+            }
         }
         up.close();
         gw.close();

@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +33,7 @@ public final class TestSocksServer implements AutoCloseable {
     private final ServerSocket server;
     private final UnaryOperator<InetSocketAddress> targets;
     private final Set<Integer> refusedPorts = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> hosts = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -52,6 +54,11 @@ public final class TestSocksServer implements AutoCloseable {
 
     public SocketAddress address() {
         return server.getLocalSocketAddress();
+    }
+
+    /** A static name → IPv4 literal entry, standing in for the exit's resolver (we never use DNS here). */
+    public void host(String name, String ipv4) {
+        hosts.put(name, ipv4);
     }
 
     public void refusePort(int port) {
@@ -147,7 +154,7 @@ public final class TestSocksServer implements AutoCloseable {
 
     private void connectAndRelay(Socket client, InputStream in, OutputStream out, String host, int port)
         throws IOException {
-        byte[] literal = parseIpv4(host);
+        byte[] literal = parseIpv4(hosts.getOrDefault(host, host));
         if (literal == null) {
             reply(out, 4); // a test server never resolves names
             return;
