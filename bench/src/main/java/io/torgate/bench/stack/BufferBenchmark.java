@@ -3,17 +3,8 @@ package io.torgate.bench.stack;
 import io.torgate.stack.ReceiveBuffer;
 import io.torgate.stack.SendBuffer;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Per-segment cost of the connection buffers with MSS-sized (1460 B) segments from a direct packet buffer, as the
@@ -21,13 +12,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * then a read of all four), and on the send side write + copy for transmission + cumulative ACK. The sequence
  * numbers run on freely, so they cross 2^32 during the run.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class BufferBenchmark {
+public class BufferBenchmark extends StackBenchmarkDefaults {
     private static final int MSS = 1460;
 
     private final ReceiveBuffer receive = new ReceiveBuffer(256 * 1024);

@@ -1,30 +1,15 @@
 package io.torgate.bench.stack;
 
 import io.torgate.stack.FlowTable;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Flow lookup per segment: {@code get} of a present 4-tuple (cycling through all flows so caches see a realistic
  * spread) and of an absent one (a SYN for a new flow), with the table at its configured fill.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class FlowTableBenchmark {
+public class FlowTableBenchmark extends StackBenchmarkDefaults {
     private static final int SERVER = 0xC0A80001;
 
     @Param({"1000", "50000"})

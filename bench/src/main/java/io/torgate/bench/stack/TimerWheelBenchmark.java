@@ -1,31 +1,16 @@
 package io.torgate.bench.stack;
 
 import io.torgate.stack.TimerWheel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Timer wheel costs with {@code timers} connections' timers scheduled (1 ms tick, 4096 slots, as the interop
  * server uses): re-arming a retransmission timer on an ACK (schedule = move), schedule + cancel, and one
  * {@code expire} tick in which about {@code timers / 200} timers fire and are re-armed 200 ms ahead.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class TimerWheelBenchmark {
+public class TimerWheelBenchmark extends StackBenchmarkDefaults {
     private static final long TICK = 1_000_000L;
     private static final long RTO = 200 * TICK;
 
