@@ -20,6 +20,8 @@ public enum DnsCounter {
     RESOLVE_TIMEOUTS("resolve_timeouts"),
     MAPPED_ANSWERS("mapped_answers"),
     ONION_MAPPED("onion_mapped"),
+    /** Special-use names (localhost, .local, .invalid) answered here and never sent to tor. */
+    SPECIAL_USE("special_use"),
     /** Answered SERVFAIL at once because tor is not bootstrapped. */
     NOT_BOOTSTRAPPED("not_bootstrapped"),
     /** Answered SERVFAIL: the client already has its maximum of queries waiting for Tor. */

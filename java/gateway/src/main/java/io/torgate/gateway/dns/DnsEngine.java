@@ -21,6 +21,10 @@ import java.util.function.BooleanSupplier;
  *   <tr><td>EDNS version ≠ 0</td><td>BADVERS (RFC 6891 section 6.1.3)</td></tr>
  *   <tr><td>client over its rate</td><td>dropped (rate_limited)</td></tr>
  *   <tr><td>tor not bootstrapped</td><td>SERVFAIL</td></tr>
+ *   <tr><td>{@code localhost} and names under it</td><td>A/ANY: 127.0.0.1; other types NODATA (RFC 6761
+ *       section 6.3); never sent to tor</td></tr>
+ *   <tr><td>names under {@code local} or {@code invalid}</td><td>NXDOMAIN + SOA (RFC 6762 section 22.1, RFC 6761
+ *       section 6.4); never sent to tor, so an exit never sees a VM's local names</td></tr>
  *   <tr><td>A or ANY, {@code .onion} or mapped mode</td><td>A = virtual address, mapped TTL</td></tr>
  *   <tr><td>A or ANY, resolve mode</td><td>RESOLVE with the client's key: A (positive TTL), NXDOMAIN + SOA
  *       (negative TTL), SERVFAIL or REFUSED per {@code SocksReply}; an IPv6-only answer is NODATA</td></tr>
@@ -51,6 +55,7 @@ final class DnsEngine implements Upstream.Completion {
     private static final int TYPE_MAILB = 253;
     private static final int TYPE_MAILA = 254;
     private static final long NANOS = 1_000_000_000L;
+    private static final int LOOPBACK = 0x7F000001;
 
     private final DnsConfig config;
     private final IsolationKeys keys;
@@ -157,10 +162,28 @@ final class DnsEngine implements Upstream.Completion {
             error(r, Dns.RCODE_FORMERR, now);
             return;
         }
+        int special = name.specialUse();
+        if (special != QueryName.ORDINARY) {
+            stats.increment(DnsCounter.SPECIAL_USE);
+            answerSpecial(r, qtype, special, now);
+            return;
+        }
         switch (qtype) {
             case Dns.TYPE_A, Dns.TYPE_ANY -> answerAddress(r, now);
             case Dns.TYPE_PTR -> answerPointer(r, now);
             default -> negative(r, Dns.RCODE_NOERROR, config.negativeTtl(), now);
+        }
+    }
+
+    /** RFC 6761 section 6.3: localhost names are the loopback address; section 6.4 and RFC 6762: NXDOMAIN. */
+    private void answerSpecial(DnsRequest r, int qtype, int special, long now) {
+        if (special == QueryName.NONEXISTENT) {
+            negative(r, Dns.RCODE_NXDOMAIN, config.negativeTtl(), now);
+        } else if (qtype == Dns.TYPE_A || qtype == Dns.TYPE_ANY) {
+            respond(r, answers.address(dns, r.response, DnsRequest.HEADROOM, DnsRequest.MAX_RESPONSE, r.isTcp(),
+                config.positiveTtl(), LOOPBACK), now);
+        } else {
+            negative(r, Dns.RCODE_NOERROR, config.negativeTtl(), now);
         }
     }
 

@@ -20,6 +20,16 @@ final class QueryName {
     private static final byte[] IN_ADDR = "in-addr".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ARPA = "arpa".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ONION = "onion".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LOCALHOST = "localhost".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LOCAL = "local".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INVALID = "invalid".getBytes(StandardCharsets.US_ASCII);
+
+    /** An ordinary name. */
+    static final int ORDINARY = 0;
+    /** {@code localhost} or a name under it (RFC 6761 section 6.3). */
+    static final int LOOPBACK = 1;
+    /** A name under {@code local} (RFC 6762 section 22.1) or {@code invalid} (RFC 6761 section 6.4). */
+    static final int NONEXISTENT = 2;
 
     final byte[] bytes = new byte[DnsName.MAX_WIRE_LENGTH];
     int length;
@@ -94,6 +104,22 @@ final class QueryName {
     /** True for a name whose last label is "onion" (Tor's onion services, RFC 7686). */
     boolean isOnion() {
         return labels >= 2 && labelEquals(lastLabel, ONION);
+    }
+
+    /**
+     * Special-use names a caching server answers itself and never sends on (RFC 6761 sections 6.3 and 6.4, RFC
+     * 6762 section 22.1): sending them through tor would only show an exit the VM's local names.
+     *
+     * @return {@link #ORDINARY}, {@link #LOOPBACK} or {@link #NONEXISTENT}
+     */
+    int specialUse() {
+        if (labels == 0) {
+            return ORDINARY;
+        }
+        if (labelEquals(lastLabel, LOCALHOST)) {
+            return LOOPBACK;
+        }
+        return labelEquals(lastLabel, LOCAL) || labelEquals(lastLabel, INVALID) ? NONEXISTENT : ORDINARY;
     }
 
     /**

@@ -105,6 +105,22 @@ class DnsServiceTest {
     }
 
     @Test
+    void specialUseNamesAreAnsweredHereAndNeverSentToTor() throws Exception {
+        Dns lo = parse(h.ask(CLIENT_A, SERVER, query(1, "LocalHost", Dns.TYPE_A, 0)), 1, "localhost", Dns.TYPE_A);
+        assertEquals(0x7F000001, addressOf(lo));
+        assertNegative(parse(h.ask(CLIENT_A, SERVER, query(2, "a.localhost", Dns.TYPE_MX, 0)), 2, "a.localhost",
+            Dns.TYPE_MX), Dns.RCODE_NOERROR, 60);
+        for (String name : new String[] {"printer.local", "x.invalid", "invalid"}) {
+            assertNegative(parse(h.ask(CLIENT_A, SERVER, query(3, name, Dns.TYPE_A, 0)), 3, name, Dns.TYPE_A),
+                Dns.RCODE_NXDOMAIN, 60);
+        }
+        assertEquals(0, tor.seen.size(), "nothing went to tor");
+        assertEquals(5, h.service.stats().get(DnsCounter.SPECIAL_USE));
+        assertEquals(WEB, addressOf(parse(h.ask(CLIENT_A, SERVER, query(4, "local.example", Dns.TYPE_A, 0)), 4,
+            "local.example", Dns.TYPE_A)), "only the top label counts");
+    }
+
+    @Test
     void zoneTransfersAndOtherClassesGetNotimp() throws Exception {
         Dns d = parse(h.ask(CLIENT_A, SERVER, query(1, "lab.test", 252, 0)), 1, "lab.test", 252);
         assertEquals(Dns.RCODE_NOTIMP, d.rcode());
