@@ -107,7 +107,7 @@ rig_setup_redsocks() {
 base { log_debug = off; log_info = off; log = stderr; daemon = off; redirector = iptables; }
 redsocks { local_ip = $GW_ADDR; local_port = $REDSOCKS_PORT; ip = 127.0.0.1; port = $SINK_PORT; type = socks5; }
 EOF
-  ip netns exec $NS_GW iptables -t nat -A PREROUTING -i vif1 -p tcp -j REDIRECT --to-ports $REDSOCKS_PORT
+  ip netns exec $NS_GW iptables -t nat -A PREROUTING -i vif1 -p tcp -j REDIRECT --to-ports $REDSOCKS_PORT || return 1
   GW_PID=$(rig_bg $NS_GW "$out/logs/redsocks.log" redsocks -c "$out/redsocks.conf")
   rig_wait 10 ip netns exec $NS_GW sh -c "ss -ltn | grep -q :$REDSOCKS_PORT" || { cat "$out/logs/redsocks.log"; return 1; }
 }
@@ -125,14 +125,15 @@ rig_setup_torgate() {
   # shellcheck disable=SC2086
   GW_PID=$(rig_bg $NS_GW "$out/logs/torgate.log" "$RIG_JAVA" $RIG_TORGATE_JVM --enable-native-access=ALL-UNNAMED \
     -jar "$TORGATE_JAR" run --config "$conf")
-  if ! rig_wait 40 ip -n $NS_GW link show tun0; then
-    echo "tun0 did not appear within 40 s; torgate log:"; tail -n 5 "$out/logs/torgate.log"; return 1
+  # tun0 appears before torgate sets it up; a route into a device that is down is refused.
+  if ! rig_wait 40 sh -c "ip -n $NS_GW -o link show tun0 up | grep -q tun0"; then
+    echo "tun0 not up within 40 s; torgate log:"; tail -n 5 "$out/logs/torgate.log"; return 1
   fi
-  ip -n $NS_GW route add default dev tun0 table 100
-  ip -n $NS_GW rule add iif vif1 lookup 100 priority 100
-  ip -n $NS_GW rule add iif vif1 unreachable priority 101
-  ip netns exec $NS_GW sysctl -qw net.ipv4.conf.vif1.forwarding=1 net.ipv4.conf.tun0.forwarding=1 \
-    net.ipv4.conf.tun0.rp_filter=0
+  ip -n $NS_GW route add default dev tun0 table 100 &&
+    ip -n $NS_GW rule add iif vif1 lookup 100 priority 100 &&
+    ip -n $NS_GW rule add iif vif1 unreachable priority 101 &&
+    ip netns exec $NS_GW sysctl -qw net.ipv4.conf.vif1.forwarding=1 net.ipv4.conf.tun0.forwarding=1 \
+      net.ipv4.conf.tun0.rp_filter=0
 }
 rig_teardown_torgate() {
   ip -n $NS_GW rule del iif vif1 lookup 100 priority 100 2>/dev/null || true

@@ -112,7 +112,9 @@ rig_footprint() {
     sleep 2
     rig_cpu_end "$p" idle 1
     rig_record "$p" idle_rss_kb 1 "$(rig_status_kb "$GW_PID" VmRSS)"
-    [ "$opened" = "$footprint" ] || rig_fail "$p" "idle: only $opened of $footprint streams opened"
+    # A shortfall is a finding about the gateway's limits (reported), not a failure to measure.
+    [ "$opened" = "$footprint" ] || rig_record "$p" note - "idle: only $opened of $footprint streams opened ($(
+      tail -n 1 "$log"))"
   else
     rig_fail "$p" "idle: $footprint streams not open within 90 s: $(tail -n 2 "$log" | tr '\n' ' ')"
   fi

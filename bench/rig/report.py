@@ -28,6 +28,8 @@ ROWS = [
     ("cpu_crr16", "gateway CPU% (crr 16)", "lo"),
     ("sinkcpu_down", "sink CPU% (down)", "lo"),
     ("sinkcpu_crr16", "sink CPU% (crr 16)", "lo"),
+    ("cpu_us_per_conn", "gateway CPU us per connection", "lo"),
+    ("sinkcpu_us_per_conn", "sink CPU us per connection", "lo"),
     ("hwm_transfer_kb", "gateway VmHWM after transfers, MiB", "lo"),
     ("rss_kb", "gateway VmRSS after all, MiB", "lo"),
     ("idle_open", "idle streams open", "hi"),
@@ -40,13 +42,16 @@ COLORS = {"kernel": "#1b9e77", "redsocks": "#d95f02", "torgate": "#7570b3", "sin
 
 
 def load(path):
-    samples, errors = {}, {}
+    samples, errors, notes = {}, {}, {}
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 4:
                 continue
             p, metric, rep, value = parts
+            if metric == "note":
+                notes.setdefault(p, []).append(value)
+                continue
             if metric == "error":
                 errors.setdefault(p, []).append(value)
                 continue
@@ -54,10 +59,21 @@ def load(path):
                 samples.setdefault((p, metric), []).append((int(rep), float(value)))
             except ValueError:
                 errors.setdefault(p, []).append("%s: not a number: %r" % (metric, value))
-    return samples, errors
+    return samples, errors, notes
+
+
+# Derived rows: CPU time per connection (CPU% x 10,000 / rate = microseconds of CPU per connection), which shows
+# the headroom of a process that is not the bottleneck better than its CPU% alone.
+DERIVED = {
+    "cpu_us_per_conn": ("cpu_crr16", "crr16_rate"),
+    "sinkcpu_us_per_conn": ("sinkcpu_crr16", "crr16_rate"),
+}
 
 
 def median(samples, p, metric):
+    if metric in DERIVED:
+        cpu, rate = (median(samples, p, m) for m in DERIVED[metric])
+        return cpu * 10000.0 / rate if cpu is not None and rate else None
     vals = [v for _, v in samples.get((p, metric), [])]
     if not vals:
         return None
@@ -73,7 +89,7 @@ def fmt(v):
     return "%.2f" % v if abs(v) < 10 else "%.1f" % v
 
 
-def table(samples, errors, paths):
+def table(samples, errors, notes, paths):
     head = ["metric (median)"] + paths
     ratio_cols = [(a, b) for a, b in (("torgate", "redsocks"), ("torgate", "kernel")) if a in paths and b in paths]
     head += ["%s/%s" % (a, b) for a, b in ratio_cols]
@@ -100,6 +116,8 @@ def table(samples, errors, paths):
             lines.append("%s: FAILED: %s" % (p, " | ".join(reasons)))
         else:
             lines.append("%s: ok" % p)
+        for n in notes.get(p, []):
+            lines.append("%s: note: %s" % (p, n))
     return "\n".join(lines), ok
 
 
@@ -193,8 +211,8 @@ def main():
     ap.add_argument("--html", required=True)
     a = ap.parse_args()
     paths = [p for p in a.paths.split(",") if p]
-    samples, errors = load(a.results)
-    text, ok = table(samples, errors, paths)
+    samples, errors, notes = load(a.results)
+    text, ok = table(samples, errors, notes, paths)
     meta = open(a.meta).read() if os.path.exists(a.meta) else ""
     print(meta.rstrip())
     print(text)

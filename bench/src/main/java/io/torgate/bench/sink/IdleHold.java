@@ -39,8 +39,8 @@ final class IdleHold {
                         SocketChannel c = load.open(slot);
                         req.clear();
                         req.put(0, (byte) 'R');
-                        SocksSink.writeFully(c, req);
-                        SocksSink.readFully(c, resp, RigServer.MESSAGE);
+                        Io.writeFully(c, req);
+                        Io.readFully(c, resp, RigServer.MESSAGE);
                         synchronized (open) {
                             open.add(c);
                         }
@@ -64,7 +64,7 @@ final class IdleHold {
             Thread.sleep(hold / 1_000_000);
         }
         synchronized (open) {
-            open.forEach(SocksSink::closeQuietly);
+            open.forEach(Io::closeQuietly);
         }
         return "mode=idle open=" + opened + " errors=" + load.errors().get();
     }

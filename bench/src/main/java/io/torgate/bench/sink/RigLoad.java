@@ -138,12 +138,12 @@ public final class RigLoad {
                 }
             } catch (IOException e) {
                 errors.incrementAndGet();
-                SocksSink.closeQuietly(keep);
+                Io.closeQuietly(keep);
                 keep = null;
                 pauseAfterError();
             }
         }
-        SocksSink.closeQuietly(keep);
+        Io.closeQuietly(keep);
     }
 
     private void crrOnce(int slot, Histogram h, ByteBuffer req, ByteBuffer resp) throws IOException {
@@ -168,7 +168,7 @@ public final class RigLoad {
     private static void exchange(SocketChannel c, ByteBuffer req, ByteBuffer resp, byte kind) throws IOException {
         req.clear();
         req.put(0, kind);
-        SocksSink.writeFully(c, req);
+        Io.writeFully(c, req);
         resp.clear();
         while (resp.hasRemaining()) {
             if (c.read(resp) < 0) {
@@ -181,7 +181,7 @@ public final class RigLoad {
         boolean up = mode.equals("up");
         ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
         try (SocketChannel c = open(slot)) {
-            SocksSink.writeFully(c, ByteBuffer.wrap(new byte[] {(byte) (up ? 'U' : 'D')}));
+            Io.writeFully(c, ByteBuffer.wrap(new byte[] {(byte) (up ? 'U' : 'D')}));
             long counted = 0;
             long now;
             while ((now = System.nanoTime()) < deadline) {
@@ -210,7 +210,7 @@ public final class RigLoad {
             }
             return c;
         } catch (IOException | RuntimeException e) {
-            SocksSink.closeQuietly(c);
+            Io.closeQuietly(c);
             throw e;
         }
     }
@@ -226,7 +226,7 @@ public final class RigLoad {
                 SocketChannel c = current.get(i);
                 if (c != null && c.isOpen()) {
                     errors.incrementAndGet();
-                    SocksSink.closeQuietly(c);
+                    Io.closeQuietly(c);
                 }
             }
         } catch (InterruptedException e) {

@@ -95,7 +95,7 @@ public final class RigServer {
                 }
             }
             resp.clear();
-            SocksSink.writeFully(c, resp);
+            Io.writeFully(c, resp);
             if (req.get(0) == 'C') {
                 return;
             }

@@ -16,14 +16,14 @@ final class Socks5Connect {
             throw new IOException("the rig speaks IPv4 only");
         }
         ByteBuffer io = ByteBuffer.allocate(32);
-        SocksSink.writeFully(c, io.put((byte) 5).put((byte) 1).put((byte) 0).flip());
-        SocksSink.readFully(c, io, 2);
+        Io.writeFully(c, io.put((byte) 5).put((byte) 1).put((byte) 0).flip());
+        Io.readFully(c, io, 2);
         if (io.get(0) != 5 || io.get(1) != 0) {
             throw new IOException("SOCKS method refused");
         }
         io.clear().put((byte) 5).put((byte) 1).put((byte) 0).put((byte) 1).put(addr).putShort((short) target.getPort());
-        SocksSink.writeFully(c, io.flip());
-        SocksSink.readFully(c, io, 4);
+        Io.writeFully(c, io.flip());
+        Io.readFully(c, io, 4);
         if (io.get(1) != 0) {
             throw new IOException("SOCKS CONNECT failed, reply " + io.get(1));
         }
@@ -33,6 +33,6 @@ final class Socks5Connect {
             case 4 -> 16 + 2;
             default -> throw new IOException("unexpected SOCKS reply address type " + atyp);
         };
-        SocksSink.readFully(c, io, rest);
+        Io.readFully(c, io, rest);
     }
 }
