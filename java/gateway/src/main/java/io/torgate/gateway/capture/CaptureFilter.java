@@ -103,7 +103,8 @@ public record CaptureFilter(int client, int clientPort, int server, int serverPo
         int colon = text.lastIndexOf(':');
         String addr = colon < 0 ? text : text.substring(0, colon);
         String port = colon < 0 ? "*" : text.substring(colon + 1);
-        return new int[] {addr.equals("*") ? 0 : Cidr.parseAddress(addr), port.equals("*") ? 0 : Integer.parseInt(port)};
+        return new int[] {addr.equals("*") ? 0 : Cidr.parseAddress(addr),
+            port.equals("*") ? 0 : Integer.parseInt(port)};
     }
 
     private static int[] parseDirections(String value) {

@@ -35,9 +35,9 @@ import java.util.Map;
  * <p>What is fed: packets from clients (pcapng inbound or unknown direction) go through {@link PacketClassifier}
  * and, for TCP, a {@link TcpConnection} per flow as the relay would (SYN held, then accepted or refused by the
  * fake upstream; a non-SYN for an unknown flow is {@code no_flow}). Packets of the original server toward a
- * client (a capture taken on the client side has them) are not classified: their bytes and FIN become what the
- * fake upstream sends back (see {@link ReplayFlow}). Packets the gateway itself sent (pcapng outbound, e.g. from
- * {@code torgate capture}) are skipped. There is no firewall stage yet (issue 9); once it exists it sits between
+ * client (a capture taken on the client side has them), and packets the captured gateway itself sent (pcapng
+ * outbound, from {@code torgate capture}), are not classified: their bytes and FIN become what the fake upstream
+ * sends back (see {@link ReplayFlow}). There is no firewall stage yet (issue 9); once it exists it sits between
  * the classifier and the stack here as in the pipeline.
  *
  * <p>Output lines: {@code +SECONDS CLIENT:PORT>SERVER:PORT A=>B} and {@code +SECONDS drop REASON DESCRIPTION},
@@ -65,7 +65,7 @@ public final class Replay {
     private long now = START_NANOS;
     private int packets;
     private int fromServer;
-    private int skippedOutbound;
+    private int sentByGateway;
     private int flowCount;
 
     private Replay(PrintStream out, ReplayOptions options) {
@@ -100,18 +100,20 @@ public final class Replay {
             firstTimestamp = reader.timestampNanos();
         }
         advance(Math.max(now, START_NANOS + reader.timestampNanos() - firstTimestamp));
-        if (reader.direction() == CaptureTap.SENT) {
-            skippedOutbound++;
-            return;
-        }
-        packets++;
         ByteBuffer buf = reader.buffer();
         int off = reader.ipOffset();
         int len = reader.ipLength();
-        if (fromOriginalServer(buf, off, len)) {
-            fromServer++;
+        if (reader.direction() == CaptureTap.SENT) {
+            sentByGateway++;
+            feedUpstream(buf, off, len);
             return;
         }
+        if (fromOriginalServer(buf, off, len)) {
+            fromServer++;
+            feedUpstream(buf, off, len);
+            return;
+        }
+        packets++;
         ReplayFlow known = flowOf(buf, off, len, false);
         if (known != null) {
             int ihl = (buf.get(off) & 0x0F) * 4;
@@ -224,14 +226,14 @@ public final class Replay {
         }
     }
 
-    /** A packet toward a client from a non-client: the original server's side, fed to the fake upstream. */
+    /** A packet toward a client from a non-client: the original server's side. */
     private boolean fromOriginalServer(ByteBuffer buf, int off, int len) {
-        if (len < Ipv4.MIN_HEADER_LENGTH || (buf.get(off) & 0xF0) != 0x40) {
-            return false;
-        }
-        if (options.isClient(buf.getInt(off + 12)) || !options.isClient(buf.getInt(off + 16))) {
-            return false;
-        }
+        return len >= Ipv4.MIN_HEADER_LENGTH && (buf.get(off) & 0xF0) == 0x40
+            && !options.isClient(buf.getInt(off + 12)) && options.isClient(buf.getInt(off + 16));
+    }
+
+    /** A packet the original server (or the gateway that was captured) sent to a client: the upstream's data. */
+    private void feedUpstream(ByteBuffer buf, int off, int len) {
         ReplayFlow f = flowOf(buf, off, len, true);
         if (f != null) {
             int ihl = (buf.get(off) & 0x0F) * 4;
@@ -239,7 +241,6 @@ public final class Replay {
                 serverOptions);
             service(f);
         }
-        return true;
     }
 
     /** The flow of an unfragmented IPv4 TCP packet (seen from the client, or toward it), or null. */
@@ -288,9 +289,9 @@ public final class Replay {
 
     private void summary(long skippedFrames) {
         StringBuilder sb = new StringBuilder();
-        sb.append("replayed ").append(packets).append(" packets (").append(fromServer)
-            .append(" from original servers, ").append(skippedOutbound).append(" sent by the gateway skipped, ")
-            .append(skippedFrames).append(" non-IP frames skipped), ").append(flowCount).append(" flows, ")
+        sb.append("replayed ").append(packets).append(" client packets, ").append(fromServer)
+            .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets (")
+            .append(skippedFrames).append(" non-IP frames skipped); ").append(flowCount).append(" flows, ")
             .append(sink.segments).append(" segments sent by the stack");
         out.println(sb);
         List<String> parts = new ArrayList<>();

@@ -64,8 +64,8 @@ class ReplayTest {
             "+0.078672 10.99.0.2:47904>10.99.0.1:8000 CLOSE-WAIT=>LAST-ACK",
             "+0.078681 10.99.0.2:47904>10.99.0.1:8000 LAST-ACK=>CLOSED",
             "+60.006701 10.99.0.2:47890>10.99.0.1:8000 TIME-WAIT=>CLOSED",
-            "replayed 28 packets (13 from original servers, 0 sent by the gateway skipped, 0 non-IP frames skipped),"
-                + " 2 flows, 14 segments sent by the stack",
+            "replayed 15 client packets, 13 original-server packets, 0 gateway-sent packets (0 non-IP frames"
+                + " skipped); 2 flows, 14 segments sent by the stack",
             "drops: none");
         assertEquals(expected, lines(replay(fixture("http-session.pcap"), LAB)));
     }
@@ -99,6 +99,21 @@ class ReplayTest {
         assertEquals("+0.000000 10.99.0.2:47890>10.99.0.1:8000 LISTEN=>CLOSED", lines.get(2));
         // The recorded client goes on as if the server had answered: every later segment is for no flow.
         assertTrue(out.contains("drops: no_flow=13 socks_refused=2"), out);
+    }
+
+    @Test
+    void replaysOwnPcapngCaptureSkippingWhatTheGatewaySent(@TempDir Path dir) throws IOException {
+        try (PcapCapture c = new PcapCapture(CaptureOptions.defaults(dir, "own", CaptureFilter.ALL))) {
+            PcapCaptureTest.feed(c);
+        }
+        Path file = PcapCaptureTest.files(dir, "own").get(0);
+        String out = replay(file, LAB);
+        assertTrue(out.contains("replayed 22 client packets, 0 original-server packets, 13 gateway-sent packets"), out);
+        // What the gateway sent plays the upstream's part, so both flows close as in the original session.
+        assertTrue(out.contains("10.99.0.2:47890>10.99.0.1:8000 FIN-WAIT-1=>TIME-WAIT"), out);
+        assertTrue(out.contains("10.99.0.2:47904>10.99.0.1:8000 LAST-ACK=>CLOSED"), out);
+        assertTrue(out.contains("drop udp_port 10.99.0.2:40001>10.99.0.1:123"), out);
+        assertEquals(out, replay(file, LAB));
     }
 
     @Test
