@@ -108,6 +108,26 @@ final class TomlSection {
 
     /** An array of strings, each parsed; bad elements are reported by index. */
     <T> List<T> list(String key, List<T> fallback, Function<String, T> parse) {
+        return elements(key, fallback, element -> {
+            if (!(element instanceof String s)) {
+                throw new IllegalArgumentException("must be a string");
+            }
+            return parse.apply(s);
+        });
+    }
+
+    /** An array of integers in a range. */
+    List<Integer> intList(String key, List<Integer> fallback, int min, int max) {
+        return elements(key, fallback, element -> {
+            if (!(element instanceof Long v) || v < min || v > max) {
+                throw new IllegalArgumentException("must be an integer " + min + ".." + max);
+            }
+            return v.intValue();
+        });
+    }
+
+    /** An array whose elements {@code convert} turns into values (throwing IllegalArgumentException with a hint). */
+    private <T> List<T> elements(String key, List<T> fallback, Function<Object, T> convert) {
         known.add(key);
         if (table == null || !table.contains(key)) {
             return fallback;
@@ -119,36 +139,10 @@ final class TomlSection {
         TomlArray array = table.getArray(key);
         List<T> out = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
-            Object element = array.get(i);
             try {
-                if (!(element instanceof String s)) {
-                    throw new IllegalArgumentException("must be a string");
-                }
-                out.add(parse.apply(s));
+                out.add(convert.apply(array.get(i)));
             } catch (IllegalArgumentException e) {
                 error(key, "element " + i + ": " + e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    /** An array of integers in a range. */
-    List<Integer> intList(String key, List<Integer> fallback, int min, int max) {
-        known.add(key);
-        if (table == null || !table.contains(key)) {
-            return fallback;
-        }
-        if (!table.isArray(key)) {
-            error(key, "must be an array");
-            return fallback;
-        }
-        TomlArray array = table.getArray(key);
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < array.size(); i++) {
-            if (!(array.get(i) instanceof Long v) || v < min || v > max) {
-                error(key, "element " + i + ": must be an integer " + min + ".." + max);
-            } else {
-                out.add(v.intValue());
             }
         }
         return out;

@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
  */
 public interface ShardHandler {
     /** Called once on the worker thread before any other method: the worker's selector and transmit queue. */
-    void start(WorkerContext context);
+    default void start(WorkerContext context) {
+    }
 
     /**
      * A packet of this shard (verdict TCP, DNS or REJECT). The bytes are valid only during the call.
@@ -24,11 +25,16 @@ public interface ShardHandler {
      *
      * @return units of work done (0 when idle)
      */
-    int onTick(long nowNanos);
+    default int onTick(long nowNanos) {
+        return 0;
+    }
 
     /** Earliest time at which {@link #onTick} has work, or {@code Long.MAX_VALUE} for none. */
-    long nextDeadline(long nowNanos);
+    default long nextDeadline(long nowNanos) {
+        return Long.MAX_VALUE;
+    }
 
     /** Ends every flow (RST or FIN), closes every socket. Called once, last, on the worker thread. */
-    void shutdown(long nowNanos);
+    default void shutdown(long nowNanos) {
+    }
 }

@@ -52,16 +52,6 @@ class PipelineTest {
         }
 
         @Override
-        public int onTick(long nowNanos) {
-            return 0;
-        }
-
-        @Override
-        public long nextDeadline(long nowNanos) {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
         public void shutdown(long nowNanos) {
             shutdowns.incrementAndGet();
         }
