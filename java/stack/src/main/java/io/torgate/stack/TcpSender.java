@@ -18,6 +18,7 @@ import io.torgate.wire.TcpOptions;
  * <p>Ownership and thread-safety: part of one {@link TcpConnection}; not thread-safe. No allocation per segment.
  */
 final class TcpSender {
+    static final int MIN_MSS = 64;
     final SendBuffer buffer;
     final RttEstimator rtt;
     CongestionControl cc;
@@ -74,7 +75,9 @@ final class TcpSender {
 
     /** Sets the effective MSS once the peer's SYN is known and creates the congestion state for it. */
     void negotiated(int peerMss, int ourMss, int initialWindowSegments) {
-        mss = Math.max(64, Math.min(peerMss, ourMss));
+        // A floor on the peer's MSS, as Linux's tcp_min_snd_mss: a tiny MSS would multiply our per-segment work
+        // (CVE-2019-11479).
+        mss = Math.max(MIN_MSS, Math.min(peerMss, ourMss));
         cc = new CongestionControl(mss, initialWindowSegments); // once per connection, not per segment
     }
 
