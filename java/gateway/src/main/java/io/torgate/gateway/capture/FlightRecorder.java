@@ -65,7 +65,8 @@ public final class FlightRecorder implements CaptureTap {
     }
 
     private void record(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
-        if (length < 20 || (buf.get(offset) & 0xF0) != 0x40) {
+        // Also guards against a caller's out-of-range packet: nothing may throw into a packet thread.
+        if (length < 20 || offset < 0 || offset > buf.limit() - length || (buf.get(offset) & 0xF0) != 0x40) {
             return;
         }
         int client = buf.getInt(offset + (direction == SENT ? 16 : 12));

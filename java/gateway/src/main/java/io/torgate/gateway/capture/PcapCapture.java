@@ -6,6 +6,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,6 +37,7 @@ public final class PcapCapture implements CaptureTap, AutoCloseable {
     private PcapngWriter writer;
     private long fileOpenedNanos;
     private long packetsInFile;
+    private final AtomicLong rejected = new AtomicLong();
     private volatile boolean running = true;
     private volatile long written;
     private volatile long writeErrors;
@@ -67,11 +69,23 @@ public final class PcapCapture implements CaptureTap, AutoCloseable {
     }
 
     private void offer(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
-        if (!running || !filter.matches(buf, offset, length, direction, reason)) {
+        if (!running || !inBounds(buf, offset, length) || !filter.matches(buf, offset, length, direction, reason)) {
             return;
         }
         int kind = direction | (reason == null ? 0 : reason.ordinal() + 1) << 8;
         ring.offer(buf, offset, length, kind, clock.now());
+    }
+
+    /**
+     * A caller bug must not throw into a packet thread (nor leave a claimed ring slot unpublished, which would stall
+     * the writer): out-of-range packets are counted in {@link #rejected()} and ignored.
+     */
+    private boolean inBounds(ByteBuffer buf, int offset, int length) {
+        if (offset >= 0 && length > 0 && offset <= buf.limit() - length) {
+            return true;
+        }
+        rejected.incrementAndGet();
+        return false;
     }
 
     private void run() {
@@ -135,6 +149,11 @@ public final class PcapCapture implements CaptureTap, AutoCloseable {
     /** Packets lost because the ring was full. */
     public long lost() {
         return ring.lost();
+    }
+
+    /** Calls with a packet range outside its buffer (caller bugs), ignored. */
+    public long rejected() {
+        return rejected.get();
     }
 
     /** Packets written to files. */

@@ -183,6 +183,24 @@ class PcapCaptureTest {
     }
 
     @Test
+    void outOfRangePacketsAreCountedNeverThrown() throws Exception {
+        byte[] p = Packets.syn("10.99.0.2", 40000, "10.99.0.1", 80);
+        PcapCapture c = new PcapCapture(options("range", CaptureFilter.ALL));
+        FlightRecorder r = new FlightRecorder(4, 4, 128);
+        try (c) {
+            for (CaptureTap t : new CaptureTap[] {c, r}) {
+                t.received(ByteBuffer.wrap(p), 10, p.length);
+                t.sent(ByteBuffer.wrap(p), -1, p.length);
+                t.dropped(ByteBuffer.wrap(p), 0, -5, DropReason.MALFORMED);
+                t.received(ByteBuffer.wrap(p), 0, p.length);
+            }
+        }
+        assertEquals(3, c.rejected());
+        assertEquals(1, c.written());
+        assertEquals(1, r.clients().length);
+    }
+
+    @Test
     void concurrentProducersLoseNothingWithRoom() throws Exception {
         CaptureOptions o = new CaptureOptions(dir, "mp", CaptureFilter.ALL, 1 << 26, Long.MAX_VALUE, 1 << 27, 1 << 15,
             256);
