@@ -9,6 +9,7 @@ import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.egress.RefusingResolverProvider;
 import io.torgate.gateway.pipeline.Pipeline;
 import io.torgate.gateway.relay.DnsQueries;
+import io.torgate.gateway.relay.DnsStream;
 import io.torgate.gateway.relay.FlowLimits;
 import io.torgate.gateway.relay.HostnameResolver;
 import io.torgate.gateway.relay.RelayHandler;
@@ -20,6 +21,7 @@ import io.torgate.tor.IsolationPolicy;
 import io.torgate.tun.TunConfig;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.spi.InetAddressResolverProvider;
@@ -93,7 +95,18 @@ public final class Gateway implements AutoCloseable {
         if (config.dns().enabled()) {
             DnsService dns = startDns(config, keys);
             hostnames = dns.hostnames();
-            queries = dns::submitUdp;
+            queries = new DnsQueries() {
+                @Override
+                public boolean submitUdp(int client, int clientPort, int server, int serverPort, ByteBuffer buf,
+                                         int offset, int length) {
+                    return dns.submitUdp(client, clientPort, server, serverPort, buf, offset, length);
+                }
+
+                @Override
+                public DnsStream openTcp(int client, int server, Runnable outputReady) {
+                    return new TcpDnsStream(dns.openTcpSession(client, server, outputReady));
+                }
+            };
         }
         HostnameResolver resolver = hostnames;
         DnsQueries dnsQueries = queries;

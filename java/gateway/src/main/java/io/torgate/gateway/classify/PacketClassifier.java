@@ -148,7 +148,8 @@ public final class PacketClassifier {
         if (out.sourcePort == 0 || out.destinationPort == 0) {
             return DropReason.MALFORMED;
         }
-        if (isGateway(out.destinationAddress)) {
+        // DNS over TCP (RFC 7766) goes to the stack when the DNS service answers it, to any address.
+        if (isGateway(out.destinationAddress) && !(dnsServed && out.destinationPort == DNS_PORT)) {
             if (out.destinationPort == DNS_PORT) {
                 return DropReason.DNS_UNSERVED;
             }

@@ -16,4 +16,14 @@ public interface DnsQueries {
      */
     boolean submitUdp(int client, int clientPort, int server, int serverPort, ByteBuffer buf, int offset,
                       int length);
+
+    /**
+     * A session for DNS over TCP from {@code client} to {@code server}:53, or null when TCP DNS is not served
+     * (the connection is then relayed like any other).
+     *
+     * @param outputReady run on the service's thread when answers are ready (must only mark and wake)
+     */
+    default DnsStream openTcp(int client, int server, Runnable outputReady) {
+        return null;
+    }
 }

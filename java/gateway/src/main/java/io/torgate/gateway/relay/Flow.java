@@ -24,6 +24,8 @@ final class Flow implements WorkerContext.Ready {
     static final int CONNECTING = 0;
     /** Handshake completed; bytes flow both ways. */
     static final int RELAYING = 1;
+    /** DNS over TCP, served by the DNS service instead of a SOCKS relay. */
+    static final int DNS = 2;
 
     final TcpConnection conn;
     final Socks5Client socks = new Socks5Client();
@@ -48,6 +50,10 @@ final class Flow implements WorkerContext.Ready {
     boolean downShut;
     long bytesUp;
     long bytesDown;
+    /** The DNS session of a {@link #DNS} flow, else null. */
+    DnsStream dns;
+    /** Set by the DNS agent thread when answers are ready; cleared by the worker. */
+    volatile boolean dnsReady;
 
     Flow(RelayHandler owner, TcpConnection conn, int relayBufferBytes) {
         this.owner = owner;
@@ -71,6 +77,8 @@ final class Flow implements WorkerContext.Ready {
         downShut = false;
         bytesUp = 0;
         bytesDown = 0;
+        dns = null;
+        dnsReady = false;
         up.clear();
         down.clear().flip();
     }

@@ -2,6 +2,7 @@ package io.torgate.gateway.relay;
 
 import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.gateway.classify.RejectWriter;
 import io.torgate.gateway.egress.EgressGuard;
@@ -72,6 +73,10 @@ public final class RelayHandler implements ShardHandler {
     private final RejectWriter rejects = new RejectWriter();
     private final ArrayDeque<Flow> pool = new ArrayDeque<>();
     private final FlowTable<Flow> flows;
+    private final DnsStreamPump dnsPump = new DnsStreamPump();
+    /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
+    private final ArrayList<Flow> dnsFlows = new ArrayList<>();
+    private volatile boolean dnsWake;
     private StreamPump pump;
     private DropCounters counters;
     private TxQueue tx;
@@ -170,6 +175,18 @@ public final class RelayHandler implements ShardHandler {
             refuse(f, DropReason.INTERNAL, now);
             return;
         }
+        DnsStream stream = f.destinationPort == PacketClassifier.DNS_PORT
+            ? dns.openTcp(f.client, f.destination, () -> signalDns(f)) : null;
+        if (stream != null) {
+            // DNS over TCP is answered by the DNS service, never relayed: accept at once.
+            f.dns = stream;
+            f.phase = Flow.DNS;
+            limits.synDone(f.client);
+            f.conn.accept(now);
+            dnsFlows.add(f);
+            service(f, now);
+            return;
+        }
         startSocks(f, now);
     }
 
@@ -238,10 +255,21 @@ public final class RelayHandler implements ShardHandler {
         service(f, now);
     }
 
+    /** DNS agent thread: answers for {@code f} are ready. Marks it and wakes the worker. */
+    private void signalDns(Flow f) {
+        f.dnsReady = true;
+        dnsWake = true;
+        selector.wakeup();
+    }
+
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
         if (f.phase == Flow.RELAYING && !pump.pump(f)) {
             abort(f, DropReason.SOCKS_RESET, now);
+            return;
+        }
+        if (f.phase == Flow.DNS && !dnsPump.pump(f)) {
+            abort(f, DropReason.MALFORMED, now);
             return;
         }
         f.conn.poll(now, sink);
@@ -286,16 +314,28 @@ public final class RelayHandler implements ShardHandler {
 
     @Override
     public int onTick(long now) {
+        int work = 0;
+        if (dnsWake) {
+            dnsWake = false;
+            for (int i = dnsFlows.size() - 1; i >= 0; i--) {
+                Flow f = dnsFlows.get(i);
+                if (f.dnsReady) {
+                    f.dnsReady = false;
+                    service(f, now);
+                    work++;
+                }
+            }
+        }
         if (now < earliest) {
-            return 0;
+            return work;
         }
         earliest = wheel.size() > 0 ? now + MAX_SLEEP_NANOS : Long.MAX_VALUE;
-        return wheel.expire(now, onTimer);
+        return work + wheel.expire(now, onTimer);
     }
 
     @Override
     public long nextDeadline(long now) {
-        return earliest;
+        return dnsWake ? now : earliest;
     }
 
     /** Refuses a held SYN: RST now, everything released. */
@@ -317,6 +357,10 @@ public final class RelayHandler implements ShardHandler {
 
     private void retire(Flow f) {
         closeChannel(f, true);
+        if (f.dns != null) {
+            f.dns.close();
+            dnsFlows.remove(f);
+        }
         wheel.cancel(f.timer);
         if (f.phase == Flow.CONNECTING) {
             limits.synDone(f.client);

@@ -141,7 +141,10 @@ class PacketClassifierTest {
         assertEquals(8 + 29, info.transportLength);
         assertEquals(PacketInfo.DNS_UDP, classify(served, Packets.udp(CLIENT, 5353, "8.8.8.8", 53, new byte[12])));
         assertEquals(PacketInfo.DROP, classify(served, Packets.udp(CLIENT, 5353, "8.8.8.8", 853, new byte[12])));
+        assertEquals(PacketInfo.TCP, classify(served, Packets.syn(CLIENT, 5353, GATEWAY, 53)), "DNS over TCP");
         assertEquals(0, served.counters().get(DropReason.DNS_UNSERVED));
+        assertEquals(PacketInfo.DROP, classify(classifier, Packets.syn(CLIENT, 5353, GATEWAY, 53)));
+        assertEquals(DropReason.DNS_UNSERVED, info.reason);
     }
 
     @Test

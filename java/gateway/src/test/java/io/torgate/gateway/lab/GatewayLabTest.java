@@ -195,6 +195,8 @@ class GatewayLabTest {
         assertTrue(address.startsWith("10."), "a virtual address from 10.192.0.0/10: " + address);
         int second = Integer.parseInt(address.split("\\.")[1]);
         assertTrue(second >= 192, address);
+        assertEquals(address, lab.client(2).sh("dig +tcp +short +time=2 +tries=2 @10.139.1.1 web.lab.test").trim(),
+            "DNS over TCP (RFC 7766) from another client: the same mapping");
         String sum = lab.client(1).sh("curl -sS --fail --max-time 30 http://web.lab.test:" + Lab.HTTP_PORT
             + "/64k | sha256sum");
         assertEquals(sha.get("64k"), sum.split(" ")[0]);
