@@ -39,6 +39,16 @@ class KernelImpairedInteropTest {
         }
     }
 
+    @Test
+    void echoBothWaysAtOnceSurvivesTheSameImpairment() throws Exception {
+        Impairment in = netem(31);
+        Impairment out = netem(32);
+        try (InteropLab lab = InteropLab.start(KernelInteropTest.config(), 16, in, out)) {
+            lab.within(Duration.ofSeconds(180), () -> KernelInteropTest.echo(lab, 16 * MIB, 7));
+            assertImpaired(lab, in, out);
+        }
+    }
+
     /** The path really did all four things, and corrupted inbound segments were caught by a checksum. */
     private static void assertImpaired(InteropLab lab, Impairment in, Impairment out) {
         String what = lab.server.describe() + " out[" + out + "]";
