@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with release stores after their ring); each client's ring is guarded by its own monitor, held only for one
  * packet copy (never during disk I/O: {@link #dump} copies the ring out first).
  */
-public final class FlightRecorder implements CaptureTap {
+public final class FlightRecorder extends KindTap {
     private static final VarHandle KEYS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int maxClients;
@@ -50,23 +50,9 @@ public final class FlightRecorder implements CaptureTap {
     }
 
     @Override
-    public void received(ByteBuffer buf, int offset, int length) {
-        record(buf, offset, length, RECEIVED, null);
-    }
-
-    @Override
-    public void sent(ByteBuffer buf, int offset, int length) {
-        record(buf, offset, length, SENT, null);
-    }
-
-    @Override
-    public void dropped(ByteBuffer buf, int offset, int length, DropReason reason) {
-        record(buf, offset, length, DROPPED, reason);
-    }
-
-    private void record(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
+    void packet(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
         // Also guards against a caller's out-of-range packet: nothing may throw into a packet thread.
-        if (length < 20 || offset < 0 || offset > buf.limit() - length || (buf.get(offset) & 0xF0) != 0x40) {
+        if (length < 20 || !inBounds(buf, offset, length) || (buf.get(offset) & 0xF0) != 0x40) {
             return;
         }
         int client = buf.getInt(offset + (direction == SENT ? 16 : 12));
@@ -137,15 +123,14 @@ public final class FlightRecorder implements CaptureTap {
      */
     public int dump(int client, Path path) throws IOException {
         Ring r = ring(client, false);
-        Snapshot s = r == null ? new Snapshot(0, snapLength) : r.snapshot();
+        Records s = r == null ? new Records(0, snapLength) : r.snapshot();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
             PcapngWriter w = new PcapngWriter(ch, snapLength);
             w.writeHeader();
             for (int i = 0; i < s.count; i++) {
-                int kind = s.kinds[i];
                 w.writePacket(s.data, i * snapLength, s.lengths[i], s.originalLengths[i], s.timestamps[i],
-                    kind & 0xFF, (kind >>> 8) == 0 ? null : DropReason.of((kind >>> 8) - 1));
+                    direction(s.kinds[i]), reason(s.kinds[i]));
             }
         }
         return s.count;
@@ -156,42 +141,40 @@ public final class FlightRecorder implements CaptureTap {
         return (address * 0x9E3779B9) >>> 16;
     }
 
-    /** A copy of a ring taken under its lock (dump only: allocates). */
-    private static final class Snapshot {
-        final int count;
+    /** Packet records in parallel arrays: a ring's storage, or a copy of a ring taken for a dump. */
+    private static class Records {
+        final int snap;
         final byte[] data;
         final long[] timestamps;
         final int[] lengths;
         final int[] originalLengths;
         final int[] kinds;
+        int count;
 
-        Snapshot(int count, int snapLength) {
-            this.count = count;
-            this.data = new byte[count * snapLength];
-            this.timestamps = new long[count];
-            this.lengths = new int[count];
-            this.originalLengths = new int[count];
-            this.kinds = new int[count];
-        }
-    }
-
-    /** One client's packets; guarded by its own monitor. */
-    private static final class Ring {
-        private final int snap;
-        private final byte[] data;
-        private final long[] timestamps;
-        private final int[] lengths;
-        private final int[] originalLengths;
-        private final int[] kinds;
-        private long added;
-
-        Ring(int packets, int snap) {
+        Records(int packets, int snap) {
             this.snap = snap;
             this.data = new byte[packets * snap];
             this.timestamps = new long[packets];
             this.lengths = new int[packets];
             this.originalLengths = new int[packets];
             this.kinds = new int[packets];
+        }
+
+        void copyFrom(Records r, int from, int to) {
+            System.arraycopy(r.data, from * snap, data, to * snap, r.lengths[from]);
+            timestamps[to] = r.timestamps[from];
+            lengths[to] = r.lengths[from];
+            originalLengths[to] = r.originalLengths[from];
+            kinds[to] = r.kinds[from];
+        }
+    }
+
+    /** One client's packets; guarded by its own monitor. */
+    private static final class Ring extends Records {
+        private long added;
+
+        Ring(int packets, int snap) {
+            super(packets, snap);
         }
 
         synchronized void add(ByteBuffer buf, int offset, int length, int direction, DropReason reason, long ts) {
@@ -201,22 +184,18 @@ public final class FlightRecorder implements CaptureTap {
             timestamps[slot] = ts;
             lengths[slot] = n;
             originalLengths[slot] = length;
-            kinds[slot] = direction | (reason == null ? 0 : reason.ordinal() + 1) << 8;
+            kinds[slot] = kind(direction, reason);
             added++;
         }
 
-        synchronized Snapshot snapshot() {
-            int count = (int) Math.min(added, lengths.length);
-            Snapshot s = new Snapshot(count, snap);
-            long first = added - count;
-            for (int i = 0; i < count; i++) {
-                int slot = (int) ((first + i) % lengths.length);
-                System.arraycopy(data, slot * snap, s.data, i * snap, lengths[slot]);
-                s.timestamps[i] = timestamps[slot];
-                s.lengths[i] = lengths[slot];
-                s.originalLengths[i] = originalLengths[slot];
-                s.kinds[i] = kinds[slot];
+        synchronized Records snapshot() {
+            int n = (int) Math.min(added, lengths.length);
+            Records s = new Records(n, snap);
+            long first = added - n;
+            for (int i = 0; i < n; i++) {
+                s.copyFrom(this, (int) ((first + i) % lengths.length), i);
             }
+            s.count = n;
             return s;
         }
     }

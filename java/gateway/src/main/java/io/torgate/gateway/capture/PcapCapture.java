@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safety: the {@link CaptureTap} methods from any threads; {@link #close} from one controlling thread;
  * counters from any.
  */
-public final class PcapCapture implements CaptureTap, AutoCloseable {
+public final class PcapCapture extends KindTap implements AutoCloseable {
     private static final Logger LOG = System.getLogger(PcapCapture.class.getName());
     /** How long the writer sleeps when the ring is empty: bounds the added latency, costs ~1k wake-ups/s. */
     private static final long IDLE_PARK_NANOS = 1_000_000L;
@@ -54,34 +54,19 @@ public final class PcapCapture implements CaptureTap, AutoCloseable {
     }
 
     @Override
-    public void received(ByteBuffer buf, int offset, int length) {
-        offer(buf, offset, length, RECEIVED, null);
-    }
-
-    @Override
-    public void sent(ByteBuffer buf, int offset, int length) {
-        offer(buf, offset, length, SENT, null);
-    }
-
-    @Override
-    public void dropped(ByteBuffer buf, int offset, int length, DropReason reason) {
-        offer(buf, offset, length, DROPPED, reason);
-    }
-
-    private void offer(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
-        if (!running || !inBounds(buf, offset, length) || !filter.matches(buf, offset, length, direction, reason)) {
+    void packet(ByteBuffer buf, int offset, int length, int direction, DropReason reason) {
+        if (!running || !checked(buf, offset, length) || !filter.matches(buf, offset, length, direction, reason)) {
             return;
         }
-        int kind = direction | (reason == null ? 0 : reason.ordinal() + 1) << 8;
-        ring.offer(buf, offset, length, kind, clock.now());
+        ring.offer(buf, offset, length, kind(direction, reason), clock.now());
     }
 
     /**
      * A caller bug must not throw into a packet thread (nor leave a claimed ring slot unpublished, which would stall
      * the writer): out-of-range packets are counted in {@link #rejected()} and ignored.
      */
-    private boolean inBounds(ByteBuffer buf, int offset, int length) {
-        if (offset >= 0 && length > 0 && offset <= buf.limit() - length) {
+    private boolean checked(ByteBuffer buf, int offset, int length) {
+        if (inBounds(buf, offset, length)) {
             return true;
         }
         rejected.incrementAndGet();
@@ -112,13 +97,12 @@ public final class PcapCapture implements CaptureTap, AutoCloseable {
     }
 
     private void write(byte[] bytes, int offset, int length, int originalLength, int kind, long epochNanos) {
-        int reasonCode = kind >>> 8;
-        DropReason reason = reasonCode == 0 ? null : DropReason.of(reasonCode - 1);
         try {
             if (files.wouldOverflow(PcapngWriter.maxPacketBytes(length))) {
                 rotate();
             }
-            files.wrote(writer.writePacket(bytes, offset, length, originalLength, epochNanos, kind & 0xFF, reason));
+            files.wrote(writer.writePacket(bytes, offset, length, originalLength, epochNanos, direction(kind),
+                reason(kind)));
             packetsInFile++;
             written++;
         } catch (IOException | RuntimeException e) {

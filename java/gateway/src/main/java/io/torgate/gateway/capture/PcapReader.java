@@ -160,20 +160,14 @@ public final class PcapReader implements AutoCloseable {
         int linkType = b.getShort() & 0xFFFF;
         b.getShort();
         b.getInt();
-        long perSecond = 1_000_000; // default if_tsresol: microseconds
-        while (b.remaining() >= 8) {
-            int code = b.getShort() & 0xFFFF;
-            int len = b.getShort() & 0xFFFF;
-            if (code == 0 || len > b.remaining() - 4) {
-                break;
-            }
+        long[] iface = {linkType, 1_000_000}; // default if_tsresol: microseconds
+        options(b, (code, at, len) -> {
             if (code == 9 && len == 1) {
-                int v = b.get(b.position()) & 0xFF;
-                perSecond = (v & 0x80) == 0 ? pow(10, v) : 1L << (v & 0x7F);
+                int v = b.get(at) & 0xFF;
+                iface[1] = (v & 0x80) == 0 ? pow(10, v) : 1L << (v & 0x7F);
             }
-            b.position(b.position() + PcapngWriter.pad(len));
-        }
-        interfaces.add(new long[] {linkType, perSecond});
+        });
+        interfaces.add(iface);
     }
 
     private int readEnhancedPacket(ByteBuffer b) throws IOException {
@@ -189,20 +183,14 @@ public final class PcapReader implements AutoCloseable {
         b.position(b.position() + PcapngWriter.pad(captured));
         direction = UNKNOWN;
         comment = null;
-        while (b.remaining() >= 8) {
-            int code = b.getShort() & 0xFFFF;
-            int len = b.getShort() & 0xFFFF;
-            if (code == 0 || len > b.remaining() - 4) {
-                break;
-            }
+        options(b, (code, at, len) -> {
             if (code == 2 && len == 4) {
-                int flags = b.getInt(b.position()) & 3;
+                int flags = b.getInt(at) & 3;
                 direction = flags == 1 ? CaptureTap.RECEIVED : flags == 2 ? CaptureTap.SENT : UNKNOWN;
             } else if (code == 1) {
-                comment = new String(b.array(), b.arrayOffset() + b.position(), len, StandardCharsets.UTF_8);
+                comment = new String(b.array(), b.arrayOffset() + at, len, StandardCharsets.UTF_8);
             }
-            b.position(b.position() + PcapngWriter.pad(len));
-        }
+        });
         return (int) iface[0];
     }
 
@@ -271,6 +259,24 @@ public final class PcapReader implements AutoCloseable {
         ipOffset = off;
         ipLength = len - off;
         return true;
+    }
+
+    /** One pcapng option: its code, the absolute index of its value and the value's length. */
+    private interface OptionVisitor {
+        void option(int code, int at, int length);
+    }
+
+    /** Walks the options from the buffer's position up to opt_endofopt or the block's trailing length. */
+    private static void options(ByteBuffer b, OptionVisitor visitor) {
+        while (b.remaining() >= 8) {
+            int code = b.getShort() & 0xFFFF;
+            int len = b.getShort() & 0xFFFF;
+            if (code == 0 || len > b.remaining() - 4) {
+                return;
+            }
+            visitor.option(code, b.position(), len);
+            b.position(b.position() + PcapngWriter.pad(len));
+        }
     }
 
     private ByteBuffer read(int n) throws IOException {
