@@ -17,14 +17,15 @@
 # PREFIX-net (the test suites use tgs, a developer's lab stays untouched). up and down are serialized by a lock.
 #
 # Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down | status | exec CLIENT CMD... | route-tun
-#        lab.sh gateway start CMD | gateway stop      (start, restart or stop the gateway in a running lab)
+#        lab.sh gateway start [CMD] | gateway stop    (start, restart or stop the gateway in a running lab)
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
 #   variables set: TG_TUN (tun0), TG_CLIENT_NET, TG_GW_ADDR, TG_DNS_ADDRS, TG_TOR_SOCKS, TG_TOR_CONTROL,
 #   TG_TOR_COOKIE (the lab's tor client) and TG_CLIENT_TORRC (tornet's client fragment, for a managed tor).
 #   lab.sh waits (60 s at most) for tun0 to appear in tg-gw and routes the clients into it; after a gateway
 #   restart re-creates tun0, `lab.sh route-tun` restores that route (the kernel drops it with the device).
-#   Without a gateway (`--no-gateway`, the default until torgate exists) clients reach Tor only through the
-#   lab tor's SocksPort on 10.137.0.1:9050 (TorVM's Tor-aware port); everything else fails closed.
+#   The default gateway is torgate itself (gateway.sh: the embedded default, configured from those variables,
+#   log in .state/lab/PREFIX/gateway.log). With `--no-gateway` clients reach Tor only through the lab tor's
+#   SocksPort on 10.137.0.1:9050 (TorVM's Tor-aware port); everything else fails closed.
 #   CLIENT for exec: c1, tg-c1, gw, net.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -81,6 +82,7 @@ make_gw() {
   printf '%s\n' 'table inet torgate_lab {' ' chain forward {' \
     '  type filter hook forward priority 0; policy accept;' \
     "  iifname \"vif*\" oifname != \"$TUN\" counter drop comment \"client traffic leaves only by $TUN\"" \
+    "  iifname \"$TUN\" oifname != \"vif*\" counter drop comment \"the gateway's packets go only to clients\"" \
     ' }' ' chain output {' '  type filter hook output priority 0; policy accept;' \
     "  oifname \"$UP_IF\" ip daddr $TORNET_RELAY_NET meta l4proto tcp accept" \
     "  oifname \"$UP_IF\" counter drop comment \"upstream: only tor to the relays\"" \
@@ -146,6 +148,10 @@ gw_tor_ready() { # bootstrap 100% and at least one exit in the consensus
 route_tun() {
   ip -n "$GW" link show "$TUN" >/dev/null 2>&1 || tg_die "no $TUN in $GW (is the gateway running?)"
   ip -n "$GW" link set "$TUN" up
+  # The gateway's answers enter by tun0 and are forwarded to the vifs: tun0 must forward (the input device's
+  # flag decides), and its sources (any upstream address) are not reachable through tun0 by the main table,
+  # so strict reverse-path filtering would drop them. The forward chain keeps them off every other interface.
+  ip netns exec "$GW" sysctl -qw "net.ipv4.conf.$TUN.forwarding=1" "net.ipv4.conf.$TUN.rp_filter=0"
   ip -n "$GW" route replace default dev "$TUN" metric 0 table "$TABLE"
 }
 
@@ -166,7 +172,7 @@ start_gateway() { # CMD
   tg_log "starting the gateway in $GW: $cmd"
   ip netns exec "$GW" env TG_TUN="$TUN" TG_CLIENT_NET="$CLIENT_NET" TG_GW_ADDR="$GW_ADDR" \
     TG_DNS_ADDRS="$DNS1,$DNS2" TG_TOR_SOCKS="$RUN/socks" TG_TOR_CONTROL="$RUN/control" \
-    TG_TOR_COOKIE="$ST/tor/data/control_auth_cookie" TG_CLIENT_TORRC="$TORNET_CLIENT_TORRC" \
+    TG_TOR_COOKIE="$ST/tor/data/control_auth_cookie" TG_CLIENT_TORRC="$TORNET_CLIENT_TORRC" TG_GW_STATE="$ST" \
     setsid bash -c "$cmd" </dev/null >"$ST/gateway.log" 2>&1 &
   echo $! >"$RUN/gateway.pid"
   tg_wait_until "${TG_GATEWAY_WAIT:-60}" "$TUN in $GW" ip -n "$GW" link show "$TUN" \
@@ -176,20 +182,27 @@ start_gateway() { # CMD
 
 # --- commands -------------------------------------------------------------------------------------------------
 
+default_gateway() { bash "$TG_VMS_DIR/gateway.sh" cmd; }
+gateway_running() { tg_pid_alive "$RUN/gateway.pid" "" && ip -n "$GW" link show "$TUN" >/dev/null 2>&1; }
+
 cmd_up() {
-  local n=2 gateway=${TORGATE_CMD:-} t0=$SECONDS i
+  local n=2 gateway=${TORGATE_CMD:-} explicit=${TORGATE_CMD:+1} t0=$SECONDS i
+  [ -n "$gateway" ] || gateway=$(default_gateway)
   while [ $# -gt 0 ]; do
     case $1 in
       --clients) n=$2; shift 2 ;;
-      --no-gateway) gateway=""; shift ;;
-      --gateway) gateway=$2; shift 2 ;;
+      --no-gateway) gateway=""; explicit=1; shift ;;
+      --gateway) gateway=$2; explicit=1; shift 2 ;;
       *) tg_die "unknown option $1" ;;
     esac
   done
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 200 ] || tg_die "--clients wants 1..200"
   if lab_healthy "$n"; then # idempotent: a working lab of this size stays; only the gateway is (re)started
     tg_log "already up ($n clients)"
-    if [ -n "$gateway" ]; then stop_gateway; start_gateway "$gateway"; fi
+    # An explicitly requested gateway (or none) replaces the running one; the default keeps a running gateway.
+    if [ -z "$explicit" ] && gateway_running; then return 0; fi
+    stop_gateway
+    if [ -n "$gateway" ]; then start_gateway "$gateway"; fi
     return 0
   fi
   cmd_down_lab
@@ -272,11 +285,11 @@ case $CMD in
   route-tun) tg_need_root; route_tun ;;
   gateway) tg_need_root
            case ${1:-} in
-             start) [ $# -eq 2 ] || tg_die "usage: lab.sh gateway start CMD"
+             start) [ $# -le 2 ] || tg_die "usage: lab.sh gateway start [CMD]   (default: torgate)"
                     tg_netns_exists "$GW" || tg_die "no lab (lab.sh up first)"
-                    stop_gateway; start_gateway "$2" ;;
+                    stop_gateway; start_gateway "${2:-$(default_gateway)}" ;;
              stop) stop_gateway ;;
-             *) tg_die "usage: lab.sh gateway start CMD | stop" ;;
+             *) tg_die "usage: lab.sh gateway start [CMD] | stop" ;;
            esac ;;
   env) cat <<EOF
 LAB_PREFIX=$P
@@ -298,6 +311,9 @@ LAB_TOR_SOCKS_TCP=$GW_ADDR:9050
 LAB_TOR_CONTROL=$RUN/control
 LAB_TOR_COOKIE=$ST/tor/data/control_auth_cookie
 LAB_TOR_LOG=$ST/tor/notice.log
+LAB_GATEWAY_PIDFILE=$RUN/gateway.pid
+LAB_GATEWAY_LOG=$ST/gateway.log
+LAB_GATEWAY_CONFIG=$ST/torgate.toml
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
   *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down | status | exec CLIENT CMD..." \
