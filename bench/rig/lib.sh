@@ -86,7 +86,9 @@ rig_start_servers() {
   rig_bg $NS_S "$out/logs/iperf3.log" iperf3 -s -p $IPERF_PORT >/dev/null
   rig_bg $NS_S "$out/logs/rig-server.log" "$RIG_JAVA" -XX:+UseParallelGC -Xmx512m -Xss256k -cp "$BENCH_JAR" \
     io.torgate.bench.sink.RigServer --rr $S_ADDR:$RR_PORT --stream $S_ADDR:$STREAM_PORT >/dev/null
-  SINK_PID=$(rig_bg $NS_GW "$out/logs/sink.log" "$RIG_JAVA" -XX:+UseParallelGC -Xmx512m -Xss256k -cp "$BENCH_JAR" \
+  # 2 x 64 KiB of direct buffers per session: 2,000 idle streams need 256 MiB of them.
+  SINK_PID=$(rig_bg $NS_GW "$out/logs/sink.log" "$RIG_JAVA" -XX:+UseParallelGC -Xmx256m -XX:MaxDirectMemorySize=1g \
+    -cp "$BENCH_JAR" \
     io.torgate.bench.sink.SocksSink --listen 127.0.0.1:$SINK_PORT --listen $GW_ADDR:$SINK_PORT)
   rig_wait 30 grep -q 'listening' "$out/logs/sink.log" || rig_die "the sink did not start: $(cat "$out/logs/sink.log")"
   rig_wait 30 grep -q 'rig-server:' "$out/logs/rig-server.log" || rig_die "RigServer did not start"

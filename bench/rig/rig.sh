@@ -62,7 +62,7 @@ BENCH_JAR=${RIG_BENCH_JAR:-$root/bench/target/benchmarks.jar}
 TORGATE_JAR=${RIG_TORGATE_JAR:-$root/java/gateway/target/torgate.jar}
 [ -f "$BENCH_JAR" ] || rig_die "missing $BENCH_JAR (run with --build)"
 
-out=${out:-$root/bench/results/rig-$(date -u +%Y%m%dT%H%M%SZ)}
+out=${out:-${TMPDIR:-/tmp}/tgb-rig-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out/hist" "$out/logs"
 out=$(cd "$out" && pwd)
 RESULTS=$out/results.tsv

@@ -112,6 +112,10 @@ final class SinkSession {
             }
         } catch (IOException | RuntimeException e) {
             close();
+        } catch (OutOfMemoryError e) {
+            // No direct memory left for this session's buffers: end it, the loop keeps serving the others.
+            System.err.println("sink: " + e.getMessage());
+            close();
         }
     }
 

@@ -35,7 +35,7 @@ public final class SocksSink {
 
     public static void main(String[] args) throws Exception {
         List<InetSocketAddress> listen = new ArrayList<>();
-        int buffer = 128 * 1024;
+        int buffer = 64 * 1024;
         int threads = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
