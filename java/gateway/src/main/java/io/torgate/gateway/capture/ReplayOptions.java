@@ -48,6 +48,14 @@ public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddres
         return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos);
     }
 
+    public ReplayOptions withServedPorts(List<Integer> ports) {
+        return new ReplayOptions(clientRanges, gatewayAddresses, ports, upstream, drainNanos);
+    }
+
+    public ReplayOptions withDrainNanos(long nanos) {
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, nanos);
+    }
+
     /** True when an address is in a client range. */
     boolean isClient(int address) {
         for (Cidr c : clientRanges) {

@@ -117,6 +117,12 @@ class ReplayTest {
     }
 
     @Test
+    void withoutDrainTimeWaitIsStillOpenAtTheEnd() {
+        List<String> lines = lines(replay(fixture("http-session.pcap"), LAB.withDrainNanos(0)));
+        assertEquals("+0.078681 10.99.0.2:47890>10.99.0.1:8000 still TIME-WAIT at the end", lines.get(11));
+    }
+
+    @Test
     void unreadableFileIsReportedNotThrown(@TempDir Path dir) throws IOException {
         Path junk = Files.writeString(dir.resolve("junk.pcap"), "not a capture");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
