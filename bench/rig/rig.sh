@@ -82,7 +82,9 @@ trap 'exit 143' TERM INT
 rig_cleanup
 rig_topology
 
-{ echo "# rig $(date -u +%FT%TZ) smoke=$smoke reps=$REPS paths=$paths"; echo "# uptime: $(uptime)"; } >"$out/meta.txt"
+{ echo "# rig $(date -u +%FT%TZ) smoke=$smoke reps=$REPS paths=$paths footprint=$footprint"
+  echo "# torgate JVM: $RIG_TORGATE_JVM${RIG_TORGATE_LIMITS:+; extra [limits]: $(tr '\n' ';' <<<"$RIG_TORGATE_LIMITS")}"
+  echo "# uptime: $(uptime)"; } >"$out/meta.txt"
 rig_log "load before: $(uptime)"
 
 rig_start_servers
