@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds, starts the lab (a private Tor network, a gateway
-# namespace, two client VMs) and shows that it works. Leaves the lab running. Run as root.
-# Usage: bash scripts/run-lab.sh [--clients N] [--skip-build]
-#   TORGATE_CMD=...  start a gateway in the lab (see test-vms/lab.sh); none exists in this tree yet.
+# namespace running torgate on tun0, two client VMs) and shows that it works: the client VMs fetch a page by
+# name through the transparent gateway, each on its own Tor circuit. Leaves the lab running. Run as root.
+# Usage: bash scripts/run-lab.sh [--clients N] [--skip-build] [--no-gateway]
+#   --no-gateway     no torgate: clients reach Tor only through the lab tor's SocksPort
+#   TORGATE_CMD=...  run another gateway command in the lab instead of torgate (see test-vms/lab.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-clients=2 build=1
+clients=2 build=1 gateway=(); demo=()
 while [ $# -gt 0 ]; do
   case $1 in
     --clients) clients=$2; shift 2 ;;
     --skip-build) build=0; shift ;;
-    *) echo "usage: $0 [--clients N] [--skip-build]" >&2; exit 2 ;;
+    --no-gateway) gateway=(--no-gateway); demo=(--socks); shift ;;
+    *) echo "usage: $0 [--clients N] [--skip-build] [--no-gateway]" >&2; exit 2 ;;
   esac
 done
 
@@ -29,38 +32,39 @@ else
   step "2/4 build: skipped (--skip-build)"
 fi
 
-step "3/4 lab: private Tor network (3 authorities, 3 exits, 1 middle), gateway namespace, $clients client VMs"
-if [ -n "${TORGATE_CMD:-}" ]; then
-  bash test-vms/lab.sh up --clients "$clients" --gateway "$TORGATE_CMD"
-else
-  bash test-vms/lab.sh up --clients "$clients" --no-gateway
-fi
+step "3/4 lab: private Tor network (3 authorities, 3 exits, 1 middle), gateway namespace with torgate," \
+  "$clients client VMs"
+bash test-vms/lab.sh up --clients "$clients" "${gateway[@]}"
 bash test-vms/lab.sh status
 
-step "4/4 does it work? client VMs fetch a page by name through the lab's tor client"
+step "4/4 does it work? client VMs fetch a page by name (plain curl) through the transparent gateway"
 demo_clients=()
 for i in $(seq 1 "$clients"); do demo_clients+=("c$i"); done
-bash test-vms/demo.sh "${demo_clients[@]}"
+bash test-vms/demo.sh "${demo[@]}" "${demo_clients[@]}"
 
 cat <<'EOF'
 
-What you just saw: each client VM asked the tor client in the gateway namespace (tg-gw) for a page by name
-over SOCKS (10.137.0.1:9050, like TorVM's Tor-aware port); the private Tor network resolved the name at an
-exit and fetched it, and each client VM got its own circuit.
-
-Not wired yet: the transparent gateway (torgate on tun0). Until it runs in tg-gw, everything else a client
-sends (plain TCP, DNS to 10.139.1.1, UDP, ICMP, IPv6) goes nowhere: tg-gw routes client traffic only into
-tun0, and with tun0 absent it meets an `unreachable` route (fails closed). Try:
-  bash test-vms/lab.sh exec c1 curl -m 5 http://web.lab.test/      # fails: no transparent gateway yet
-  bash test-vms/lab.sh exec c1 ping -c1 198.18.0.10                 # "Destination Host Unreachable"
+What you just saw: each client VM ran a plain `curl http://web.lab.test/`. Its resolver (10.139.1.1, as in a
+Qubes client qube) was answered by torgate, the gateway in tg-gw: a virtual address standing for the name. The
+connection to it went into tun0 (policy routing: client traffic goes nowhere else), torgate terminated TCP in
+its userspace stack and asked the lab's tor client over SOCKS to connect BY NAME, so the exit of the private
+Tor network resolved it and fetched the page. Each client VM got its own circuit (torgate's per-client
+isolation credentials). Everything else a client sends (UDP, ICMP, IPv6, ...) is dropped; if torgate dies,
+tun0 goes with it and client traffic meets an `unreachable` route (fails closed).
 
 Explore:
-  bash test-vms/lab.sh status                                        # what runs where
-  bash test-vms/lab.sh exec c1 curl --socks5-hostname 10.137.0.1:9050 http://web2.lab.test/files/1M.bin | sha256sum
+  bash test-vms/lab.sh status                                         # what runs where
+  bash test-vms/lab.sh exec c1 curl -sS http://web2.lab.test/files/1M.bin | sha256sum
+  bash test-vms/lab.sh exec c1 dig web.lab.test                       # answered by torgate
+  bash test-vms/lab.sh exec c1 ping -c1 -W2 198.18.0.10               # dropped: only TCP and DNS go through
+  bash test-vms/lab.sh gateway counters                               # tun0 counters and torgate's log
   bash test-vms/lab.sh exec gw ip rule; bash test-vms/lab.sh exec gw ip route show table 100
+  cat test-vms/.state/lab/tg/torgate.toml                             # the generated gateway configuration
   eval "$(bash test-vms/lab.sh env)"; python3 test-vms/tools/torctl.py "$LAB_TOR_CONTROL" \
       --cookie "$LAB_TOR_COOKIE" cmd "GETINFO circuit-status"
-  bash test-vms/leakcheck.sh --help                                  # capture upstream and classify
+  bash test-vms/lab.sh gateway stop; bash test-vms/lab.sh exec c1 curl -m 5 http://web.lab.test/   # fails closed
+  bash test-vms/lab.sh gateway start                                  # torgate again
+  bash test-vms/leakcheck.sh --help                                   # capture upstream and classify
 Tear down (nothing left behind: namespaces, links, processes):
   bash test-vms/lab.sh down
 EOF

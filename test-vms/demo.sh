@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# Shows that the lab works: each client VM fetches a page by name through the lab's tor client, and the
-# control port tells which circuit each stream used (STREAM events carry the client's source address).
-# Needs `lab.sh up`. Exit 0 only when every client got the page and the clients used different circuits.
-# Usage: demo.sh [CLIENT...]   (default: c1 c2)
+# Shows that the lab works: each client VM fetches a page by name with a plain `curl http://NAME/` — DNS
+# answered by the gateway (torgate) on 10.139.1.1, the TCP connection routed into tun0, carried by torgate to
+# the lab's tor client over SOCKS — and the tor client's control port tells which circuit each client's stream
+# used (lib/torstreams.sh). Then the gateway's counters. Needs `lab.sh up` (with its default gateway).
+# With --socks, the clients use the lab tor's SocksPort (10.137.0.1:9050) instead (a lab without a gateway).
+# Exit 0 only when every client got the page and no two clients shared a circuit.
+# Usage: demo.sh [--socks] [CLIENT...]   (default: c1 c2)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/torstreams.sh
+. "$TG_VMS_DIR/lib/torstreams.sh"
 TG_LOG_TAG=demo
 eval "$(bash "$TG_VMS_DIR/lab.sh" env)"
 eval "$(bash "$TG_VMS_DIR/tornet.sh" --ns "$LAB_NET_NS" env)"
+socks=0
+[ "${1:-}" = --socks ] && { socks=1; shift; }
 [ $# -gt 0 ] || set -- c1 c2
-ctl() { "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$LAB_TOR_CONTROL" --cookie "$LAB_TOR_COOKIE" "$@"; }
+if [ "$socks" = 0 ] && ! ip -n "$LAB_GW_NS" link show "$LAB_TUN" >/dev/null 2>&1; then
+  tg_die "no $LAB_TUN in $LAB_GW_NS: no gateway runs (lab.sh gateway start, or demo.sh --socks)"
+fi
+trap tg_streams_stop EXIT
+tg_streams_start
 
-events=$(mktemp /tmp/tg-demo-events.XXXXXX)
-trap 'rm -f "$events"; [ -n "${watcher:-}" ] && kill "$watcher" 2>/dev/null; true' EXIT
-"$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$LAB_TOR_CONTROL" --cookie "$LAB_TOR_COOKIE" events STREAM 60 >"$events" &
-watcher=$!
-sleep 0.5
-
-declare -A circ_of
+declare -A circ_of tag_of
 order=()
 status=0
 names=("$TORNET_WEB_NAME" "$TORNET_WEB2_NAME")
@@ -28,35 +33,37 @@ for c in "$@"; do
   addr=$(ip -n "$ns" -4 -br addr show dev eth0 | awk '{print $3}'); addr=${addr%/32}
   name=${names[$((i % 2))]}; i=$((i + 1))
   url="http://$name/"
-  if body=$(ip netns exec "$ns" curl -sS --max-time 30 --socks5-hostname "$LAB_TOR_SOCKS_TCP" "$url" 2>&1); then
-    echo "  $ns ($addr): curl --socks5-hostname $LAB_TOR_SOCKS_TCP $url -> \"$body\""
+  via=() shown="curl $url"
+  [ "$socks" = 1 ] && { via=(--socks5-hostname "$LAB_TOR_SOCKS_TCP"); shown="curl --socks5-hostname $LAB_TOR_SOCKS_TCP $url"; }
+  mark=$(tg_streams_mark)
+  if body=$(ip netns exec "$ns" curl -sS --max-time 30 "${via[@]}" "$url" 2>&1); then
+    echo "  $ns ($addr): $shown -> \"$body\""
   else
-    echo "  $ns ($addr): FAILED: $body"; status=1; continue
+    echo "  $ns ($addr): $shown FAILED: $body"; status=1; continue
   fi
-  # "650 STREAM <id> NEW 0 <target> SOURCE_ADDR=<client>:<port>", later "650 STREAM <id> SUCCEEDED <circuit>"
-  # (control-spec 4.1.2): the client's address is only on NEW, the circuit only from SENTCONNECT on.
-  for _ in $(seq 1 20); do
-    circ=$(awk -v a="SOURCE_ADDR=$addr:" '$4 == "NEW" && index($0, a) { s = $3 }
-      s != "" && $3 == s && $4 == "SUCCEEDED" { c = $5 } END { print c }' "$events")
-    [ -n "$circ" ] && break
-    sleep 0.25
-  done
-  circ_of[$ns]=${circ:-?}; order+=("$ns")
+  [ "$socks" = 0 ] && echo "      (name answered by the gateway: $(ip netns exec "$ns" dig +short +time=2 +tries=1 "$name" \
+    2>/dev/null | head -n 1), a virtual address that tun0 carries to torgate)"
+  read -r circ tag _ < <(tg_streams_since "$mark" 80 | tail -n 1) || true
+  circ_of[$ns]=${circ:-?} tag_of[$ns]=${tag:-?}; order+=("$ns")
 done
-kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true; watcher=""
 
-circuits=$(ctl cmd "GETINFO circuit-status")
 echo
-echo "Circuits used (from the tor client's control port, GETINFO circuit-status):"
+echo "Circuits used (STREAM events from the tor client's control port; path from GETINFO circuit-status):"
 seen=""
 for ns in "${order[@]}"; do
   c=${circ_of[$ns]}
-  path=$(awk -v id="$c" '$1 == id { print $3 }' <<<"$circuits" | sed -E 's/\$[0-9A-F]+~//g; s/,/ -> /g')
-  echo "  $ns: circuit $c: ${path:-(closed)}"
-  if [ "$c" = "?" ]; then status=1
-  elif [[ " $seen " == *" $c "* ]]; then echo "  (circuit $c is shared: isolation failed)"; status=1; fi
+  path=$(tg_circuit_path "$c")
+  if [ "$socks" = 0 ]; then echo "  $ns: circuit $c: ${path:-(closed)}   (torgate isolation tag ${tag_of[$ns]})"
+  else echo "  $ns: circuit $c: ${path:-(closed)}"; fi
+  if [ "$c" = "?" ]; then echo "  (no stream of $ns seen on the control port)"; status=1
+  elif [[ " $seen " == *" $c "* ]]; then echo "  (circuit $c is shared: isolation FAILED)"; status=1; fi
   seen="$seen $c"
 done
-[ "$status" = 0 ] && echo "  -> one circuit per client VM (tor's IsolateClientAddr;" \
-  "with 7 relays two circuits may share a path)."
+[ "$status" = 0 ] && echo "  -> different circuits for different client VMs (asserted; with 7 relays two circuits may" \
+  "share a path, never a circuit)."
+if [ "$socks" = 0 ]; then
+  echo
+  echo "Gateway counters:"
+  bash "$TG_VMS_DIR/lab.sh" gateway counters | sed 's/^/  /'
+fi
 exit "$status"

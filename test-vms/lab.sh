@@ -18,6 +18,7 @@
 #
 # Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down | status | exec CLIENT CMD... | route-tun
 #        lab.sh gateway start [CMD] | gateway stop    (start, restart or stop the gateway in a running lab)
+#        lab.sh gateway counters                      (tun0's kernel counters and the gateway's log)
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
 #   variables set: TG_TUN (tun0), TG_CLIENT_NET, TG_GW_ADDR, TG_DNS_ADDRS, TG_TOR_SOCKS, TG_TOR_CONTROL,
 #   TG_TOR_COOKIE (the lab's tor client) and TG_CLIENT_TORRC (tornet's client fragment, for a managed tor).
@@ -180,6 +181,18 @@ start_gateway() { # CMD
   route_tun
 }
 
+# torgate has no runtime statistics interface yet (no control socket, no dump on a signal: see Main and Gateway),
+# so its counters are what the kernel counts on tun0 (packets handed to torgate and written back by it) and
+# its log.
+gateway_counters() {
+  local d=/sys/class/net/$TUN/statistics
+  if ! ip -n "$GW" link show "$TUN" >/dev/null 2>&1; then echo "$TUN: absent (no gateway)"; return 1; fi
+  ip netns exec "$GW" sh -c "printf '$TUN: %s packets / %s bytes to torgate, %s packets / %s bytes from torgate, \
+%s dropped (no reader)\n' \$(cat $d/tx_packets $d/tx_bytes $d/rx_packets $d/rx_bytes $d/tx_dropped)"
+  echo "torgate log ($ST/gateway.log):"
+  grep -E '^(INFO|WARNING|SEVERE|torgate):' "$ST/gateway.log" 2>/dev/null | tail -n 8 | sed 's/^/  /'
+}
+
 # --- commands -------------------------------------------------------------------------------------------------
 
 default_gateway() { bash "$TG_VMS_DIR/gateway.sh" cmd; }
@@ -289,7 +302,8 @@ case $CMD in
                     tg_netns_exists "$GW" || tg_die "no lab (lab.sh up first)"
                     stop_gateway; start_gateway "${2:-$(default_gateway)}" ;;
              stop) stop_gateway ;;
-             *) tg_die "usage: lab.sh gateway start [CMD] | stop" ;;
+             counters) gateway_counters ;;
+             *) tg_die "usage: lab.sh gateway start [CMD] | stop | counters" ;;
            esac ;;
   env) cat <<EOF
 LAB_PREFIX=$P
