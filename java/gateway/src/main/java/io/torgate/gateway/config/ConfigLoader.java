@@ -126,7 +126,7 @@ public final class ConfigLoader {
 
     private static GatewayConfig.Socks socks(TomlSection s) {
         SocketAddress endpoint = s.parsed("endpoint", null, ConfigLoader::endpoint);
-        if (endpoint == null) {
+        if (endpoint == null && !s.keys().contains("endpoint")) {
             s.error("endpoint", "is required: \"127.0.0.1:9050\" or \"unix:/run/tor/socks\"");
         }
         int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);

@@ -30,7 +30,6 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,8 +48,6 @@ import java.util.List;
  */
 public final class RelayHandler implements ShardHandler {
     private static final Logger LOG = System.getLogger(RelayHandler.class.getName());
-    /** Idle flows kept for reuse; beyond this, finished flows are left to the GC. */
-    private static final int POOL_LIMIT = 256;
     /** Timer wheel resolution and size: 1 ms ticks, 4096 slots (4 s per revolution). */
     private static final long TICK_NANOS = 1_000_000L;
     /** Without a cheap "next deadline" query on the wheel, an idle worker with timers wakes at least this often. */
@@ -64,14 +61,13 @@ public final class RelayHandler implements ShardHandler {
     private final IsolationKeys keys;
     private final HostnameResolver names;
     private final DnsQueries dns;
-    private final TcpConfig tcpConfig;
     private final IsnGenerator isn = new IsnGenerator();
     private final TcpCounters tcpCounters = new TcpCounters();
     private final TcpSegment segment = new TcpSegment();
     private final TimerWheel wheel = new TimerWheel(TICK_NANOS, 4096);
     private final TimerWheel.Handler onTimer = this::onTimer;
     private final RejectWriter rejects = new RejectWriter();
-    private final ArrayDeque<Flow> pool = new ArrayDeque<>();
+    private final FlowPool pool;
     private final FlowTable<Flow> flows;
     private final DnsStreamPump dnsPump = new DnsStreamPump();
     /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
@@ -102,8 +98,10 @@ public final class RelayHandler implements ShardHandler {
         this.keys = keys;
         this.names = names;
         this.flows = new FlowTable<>(maxFlows);
-        this.tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
+        TcpConfig tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
             .sendBuffer(settings.tcpBufferBytes());
+        this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
+            settings.relayBufferBytes()));
     }
 
     @Override
@@ -166,7 +164,7 @@ public final class RelayHandler implements ShardHandler {
             answerReset(event, buf, refused);
             return;
         }
-        Flow f = takeFlow();
+        Flow f = pool.take();
         f.reset(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
         f.conn.open(event.destinationAddress, event.destinationPort, event.sourceAddress, event.sourcePort);
         f.conn.onSegment(segment, now);
@@ -368,9 +366,7 @@ public final class RelayHandler implements ShardHandler {
         limits.streamDone(f.client);
         budget.release(settings.bytesPerFlow());
         flows.remove(f.client, f.clientPort, f.destination, f.destinationPort);
-        if (pool.size() < POOL_LIMIT) {
-            pool.push(f);
-        }
+        pool.give(f);
     }
 
     private void closeChannel(Flow f, boolean abortive) {
@@ -382,11 +378,6 @@ public final class RelayHandler implements ShardHandler {
         f.key = null;
     }
 
-    private Flow takeFlow() {
-        Flow f = pool.poll();
-        return f != null ? f : new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
-            settings.relayBufferBytes());
-    }
 
     private void answerReset(PacketEvent event, ByteBuffer buf, DropReason reason) {
         refuseQuietly(event, reason);

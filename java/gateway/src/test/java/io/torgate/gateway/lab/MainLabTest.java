@@ -48,6 +48,7 @@ class MainLabTest {
                     Thread.sleep(50);
                 }
                 assertEquals(1, lab.socks.active(), "the download is relayed");
+                Thread.sleep(1_500); // SOCKS success comes before the client's handshake: let bytes flow first
 
                 gateway.destroy(); // SIGTERM
                 assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exits after SIGTERM");
