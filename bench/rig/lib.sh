@@ -111,7 +111,8 @@ redsocks { local_ip = $GW_ADDR; local_port = $REDSOCKS_PORT; ip = 127.0.0.1; por
 EOF
   ip netns exec $NS_GW iptables -t nat -A PREROUTING -i vif1 -p tcp -j REDIRECT --to-ports $REDSOCKS_PORT || return 1
   GW_PID=$(rig_bg $NS_GW "$out/logs/redsocks.log" redsocks -c "$out/redsocks.conf")
-  rig_wait 10 ip netns exec $NS_GW sh -c "ss -ltn | grep -q :$REDSOCKS_PORT" || { cat "$out/logs/redsocks.log"; return 1; }
+  rig_wait 10 ip netns exec $NS_GW sh -c "ss -ltn | grep -q :$REDSOCKS_PORT" ||
+    { cat "$out/logs/redsocks.log"; return 1; }
 }
 rig_teardown_redsocks() {
   rig_kill "$GW_PID"; GW_PID=""

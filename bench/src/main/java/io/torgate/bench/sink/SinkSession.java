@@ -33,7 +33,7 @@ final class SinkSession {
 
     private final Selector selector;
     private final SocketChannel client;
-    private final int bufferSize;
+    private final BufferPool pool;
     private final ByteBuffer hs = ByteBuffer.allocate(600);
     private SocketChannel target;
     private SelectionKey clientKey;
@@ -41,6 +41,7 @@ final class SinkSession {
     private int phase = GREETING;
     private Pipe up;
     private Pipe down;
+    private boolean closed;
 
     /** One direction: bytes read from src wait in buf (write mode: [0, position)) until dst takes them. */
     private static final class Pipe {
@@ -50,10 +51,10 @@ final class SinkSession {
         boolean eof;
         boolean shut;
 
-        Pipe(SocketChannel src, SocketChannel dst, int size) {
+        Pipe(SocketChannel src, SocketChannel dst, ByteBuffer buf) {
             this.src = src;
             this.dst = dst;
-            this.buf = ByteBuffer.allocateDirect(size);
+            this.buf = buf;
         }
 
         void read() throws IOException {
@@ -83,10 +84,10 @@ final class SinkSession {
         }
     }
 
-    SinkSession(Selector selector, SocketChannel client, int bufferSize) {
+    SinkSession(Selector selector, SocketChannel client, BufferPool pool) {
         this.selector = selector;
         this.client = client;
-        this.bufferSize = bufferSize;
+        this.pool = pool;
     }
 
     void register() throws IOException {
@@ -219,8 +220,8 @@ final class SinkSession {
     private void connected() throws IOException {
         send(CONNECTED);
         phase = RELAY;
-        up = new Pipe(client, target, bufferSize);
-        down = new Pipe(target, client, bufferSize);
+        up = new Pipe(client, target, pool.take());
+        down = new Pipe(target, client, pool.take());
         hs.flip();
         up.buf.put(hs); // bytes the client sent before our reply
         up.flush();
@@ -266,6 +267,16 @@ final class SinkSession {
     }
 
     private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (up != null) {
+            pool.give(up.buf);
+        }
+        if (down != null) {
+            pool.give(down.buf);
+        }
         Io.closeQuietly(client);
         Io.closeQuietly(target);
     }

@@ -21,7 +21,7 @@ import java.util.List;
  * its own selector and its share of the accepted connections; non-blocking accept, handshake, connect and relay,
  * so a new connection costs no thread hand-off (a first version with a blocking thread per direction managed about
  * half the sequential connection rate on the shared 2-core machine: each hand-off waited for a CPU). TCP_NODELAY on
- * both sockets; one direct buffer per direction.
+ * both sockets; one direct buffer per direction, recycled through a per-loop {@link BufferPool}.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.torgate.bench.sink.SocksSink --listen IP:PORT [--listen IP:PORT]...
  * [--threads N] [--buffer BYTES]}. Prints {@code sink: listening on ...} once bound; runs until killed.
@@ -85,14 +85,14 @@ public final class SocksSink {
     /** One selector and the sessions registered with it. */
     static final class SinkLoop implements Runnable {
         private final Selector selector;
-        private final int bufferSize;
+        private final BufferPool buffers;
         private final java.util.concurrent.ConcurrentLinkedQueue<SocketChannel> adopted =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
         private Thread thread;
 
         SinkLoop(int bufferSize) throws IOException {
             this.selector = Selector.open();
-            this.bufferSize = bufferSize;
+            this.buffers = new BufferPool(bufferSize);
         }
 
         void registerAcceptor(ServerSocketChannel server, java.util.function.Consumer<SocketChannel> onAccept)
@@ -113,7 +113,7 @@ public final class SocksSink {
             try {
                 c.configureBlocking(false);
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                new SinkSession(selector, c, bufferSize).register();
+                new SinkSession(selector, c, buffers).register();
             } catch (IOException e) {
                 Io.closeQuietly(c);
             }
