@@ -11,6 +11,7 @@ import io.torgate.gateway.pipeline.Pipeline;
 import io.torgate.gateway.relay.DnsQueries;
 import io.torgate.gateway.relay.DnsStream;
 import io.torgate.gateway.relay.FlowLimits;
+import io.torgate.gateway.relay.GatewaySocksPorts;
 import io.torgate.gateway.relay.HostnameResolver;
 import io.torgate.gateway.relay.RelayHandler;
 import io.torgate.gateway.relay.RelaySettings;
@@ -111,12 +112,14 @@ public final class Gateway implements AutoCloseable {
         HostnameResolver resolver = hostnames;
         DnsQueries dnsQueries = queries;
         int flowsPerShard = Math.max(16, l.streams() / config.pipeline().workers() + 1);
+        GatewaySocksPorts socksPorts = socksPorts(config);
+        List<Integer> served = new ArrayList<>(config.network().servedTcpPorts());
+        served.addAll(socksPorts.ports());
         PacketClassifier classifier = new PacketClassifier(config.network().clientRanges(),
-            config.network().gatewayAddresses(), config.network().servedTcpPorts(), config.drops(),
-            config.dns().enabled());
+            config.network().gatewayAddresses(), served, config.drops(), config.dns().enabled());
         pipeline = new Pipeline(tun, config.pipeline(), classifier, shard -> {
             RelayHandler h = new RelayHandler(relay, egress, limits, budget, isolation, keys, resolver, dnsQueries,
-                flowsPerShard);
+                socksPorts, flowsPerShard);
             handlers.add(h);
             return h;
         });
@@ -124,6 +127,17 @@ public final class Gateway implements AutoCloseable {
         teardowns.push(new Teardown("pipeline", pipeline));
         LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(),
             config.socks().endpoint());
+    }
+
+    /** The TorVM-compatible SOCKS ports on the gateway addresses, when enabled. */
+    private static GatewaySocksPorts socksPorts(GatewayConfig config) {
+        GatewayConfig.SocksPorts p = config.socksPorts();
+        if (!p.enabled()) {
+            return GatewaySocksPorts.NONE;
+        }
+        LOG.log(Level.INFO, "gateway SOCKS ports {0} (socks9050) and {1} (socks9049) on {2} address(es)",
+            p.clientAuthPort(), p.destinationPort(), config.network().gatewayAddresses().size());
+        return new GatewaySocksPorts(config.network().gatewayAddresses(), p.clientAuthPort(), p.destinationPort());
     }
 
     /**

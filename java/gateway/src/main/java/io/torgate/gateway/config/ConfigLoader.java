@@ -26,7 +26,8 @@ import org.tomlj.TomlParseResult;
  * keys are errors, so a typo never silently falls back to a default. Stateless; any thread.
  */
 public final class ConfigLoader {
-    private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns");
+    private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns",
+        "socks_ports", "tor");
 
     private ConfigLoader() {
     }
@@ -57,20 +58,22 @@ public final class ConfigLoader {
             if (!SECTIONS.contains(key)) {
                 var at = toml.inputPositionOf(key);
                 errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
-                    + ": unknown section (known: dns, drop, limits, network, pipeline, socks, tun)");
+                    + ": unknown section (known: dns, drop, limits, network, pipeline, socks, socks_ports, tor, tun)");
             }
         }
         GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
         GatewayConfig.Network network = network(new TomlSection(fileName, toml, "network", errors));
         GatewayConfig.Pipeline pipeline = pipeline(new TomlSection(fileName, toml, "pipeline", errors));
-        GatewayConfig.Socks socks = socks(new TomlSection(fileName, toml, "socks", errors));
+        GatewayConfig.Tor tor = tor(new TomlSection(fileName, toml, "tor", errors));
+        GatewayConfig.Socks socks = socks(new TomlSection(fileName, toml, "socks", errors), tor.managed());
         GatewayConfig.Limits limits = limits(new TomlSection(fileName, toml, "limits", errors));
         DropPolicy drops = drops(new TomlSection(fileName, toml, "drop", errors));
         GatewayConfig.Dns dns = dns(new TomlSection(fileName, toml, "dns", errors));
+        GatewayConfig.SocksPorts ports = socksPorts(new TomlSection(fileName, toml, "socks_ports", errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns);
+        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor);
     }
 
     private static GatewayConfig.Tun tun(TomlSection s) {
@@ -124,9 +127,11 @@ public final class ConfigLoader {
         return new GatewayConfig.Pipeline(workers, ring, batch, idle);
     }
 
-    private static GatewayConfig.Socks socks(TomlSection s) {
+    private static GatewayConfig.Socks socks(TomlSection s, boolean managedTor) {
         SocketAddress endpoint = s.parsed("endpoint", null, ConfigLoader::endpoint);
-        if (endpoint == null && !s.keys().contains("endpoint")) {
+        if (managedTor && endpoint != null) {
+            s.error("endpoint", "must be left out with [tor] mode = \"managed\" (its own SocksPort is used)");
+        } else if (!managedTor && endpoint == null && !s.keys().contains("endpoint")) {
             s.error("endpoint", "is required: \"127.0.0.1:9050\" or \"unix:/run/tor/socks\"");
         }
         int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);
@@ -152,14 +157,42 @@ public final class ConfigLoader {
         if (!"resolve".equals(mode) && !"mapped".equals(mode)) {
             s.error("mode", "must be \"resolve\" or \"mapped\" (got '" + mode + "')");
         }
-        Path mapFile = s.parsed("map_file", null, v -> {
-            if (!v.startsWith("/")) {
-                throw new IllegalArgumentException("must be an absolute path (got '" + v + "')");
-            }
-            return Path.of(v);
-        });
+        Path mapFile = s.parsed("map_file", null, ConfigLoader::absolutePath);
         s.rejectUnknownKeys();
         return new GatewayConfig.Dns(enabled, "mapped".equals(mode), mapFile);
+    }
+
+    private static GatewayConfig.SocksPorts socksPorts(TomlSection s) {
+        boolean enabled = s.bool("enabled", false);
+        int auth = (int) s.integer("client_auth_port", 9050, 1, 65535);
+        int dest = (int) s.integer("destination_port", 9049, 1, 65535);
+        if (auth == dest) {
+            s.error("destination_port", "must differ from client_auth_port (" + auth + ")");
+        }
+        s.rejectUnknownKeys();
+        return new GatewayConfig.SocksPorts(enabled, auth, dest);
+    }
+
+    private static GatewayConfig.Tor tor(TomlSection s) {
+        GatewayConfig.Tor d = GatewayConfig.Tor.EXTERNAL;
+        String mode = s.string("mode", "external");
+        if (!"external".equals(mode) && !"managed".equals(mode)) {
+            s.error("mode", "must be \"external\" or \"managed\" (got '" + mode + "')");
+        }
+        Path binary = s.parsed("tor_binary", d.binary(), ConfigLoader::absolutePath);
+        Path data = s.parsed("data_dir", d.dataDir(), ConfigLoader::absolutePath);
+        Path run = s.parsed("run_dir", d.runDir(), ConfigLoader::absolutePath);
+        Path extra = s.parsed("extra_torrc", null, ConfigLoader::absolutePath);
+        long bootstrap = s.integer("bootstrap_timeout_ms", d.bootstrapTimeoutMillis(), 1_000, 3_600_000);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap);
+    }
+
+    private static Path absolutePath(String v) {
+        if (!v.startsWith("/")) {
+            throw new IllegalArgumentException("must be an absolute path (got '" + v + "')");
+        }
+        return Path.of(v);
     }
 
     private static DropPolicy drops(TomlSection s) {

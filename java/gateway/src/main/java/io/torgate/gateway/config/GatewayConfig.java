@@ -15,9 +15,43 @@ import java.util.List;
  * @param limits caps on flows and buffers
  * @param drops per-class drop/reject policy
  * @param dns the DNS service
+ * @param socksPorts the TorVM-compatible SOCKS ports served on the gateway addresses
+ * @param tor whether tor is managed by the gateway or external
  */
 public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
-                            DropPolicy drops, Dns dns) {
+                            DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor) {
+
+    /** Without gateway SOCKS ports, with an external tor (the configuration before those sections existed). */
+    public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
+                         Dns dns) {
+        this(tun, network, pipeline, socks, limits, drops, dns, SocksPorts.NONE, Tor.EXTERNAL);
+    }
+
+    /**
+     * The gateway's own SOCKS ports for Tor-aware clients (TorVM semantics), served by our TCP stack on every
+     * gateway address.
+     *
+     * @param enabled serve them at all
+     * @param clientAuthPort isolates by client + the client's SOCKS credentials (profile {@code socks9050})
+     * @param destinationPort also by destination address and port (profile {@code socks9049})
+     */
+    public record SocksPorts(boolean enabled, int clientAuthPort, int destinationPort) {
+        public static final SocksPorts NONE = new SocksPorts(false, 9050, 9049);
+    }
+
+    /**
+     * @param managed start and watch our own tor ({@code ManagedTor}); false: use the [socks] endpoint as is
+     * @param binary the tor executable (managed)
+     * @param dataDir tor's DataDirectory (managed)
+     * @param runDir where the SocksPort/ControlSocket Unix sockets and the generated torrc live (managed)
+     * @param extraTorrc a file appended to the generated torrc (like TorVM's override), or null
+     * @param bootstrapTimeoutMillis how long start-up waits for 100% bootstrap before it fails
+     */
+    public record Tor(boolean managed, Path binary, Path dataDir, Path runDir, Path extraTorrc,
+                      long bootstrapTimeoutMillis) {
+        public static final Tor EXTERNAL = new Tor(false, Path.of("/usr/bin/tor"), Path.of("/var/lib/torgate/tor"),
+            Path.of("/run/torgate"), null, 300_000);
+    }
 
     /**
      * @param enabled answer UDP port 53 through Tor (otherwise DNS is counted as {@code dns_unserved})

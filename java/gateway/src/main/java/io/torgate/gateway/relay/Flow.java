@@ -3,7 +3,9 @@ package io.torgate.gateway.relay;
 import io.torgate.gateway.pipeline.WorkerContext;
 import io.torgate.stack.TcpConnection;
 import io.torgate.stack.TimerWheel;
+import io.torgate.tor.IsolationProfile;
 import io.torgate.tor.Socks5Client;
+import io.torgate.tor.SocksServerSession;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -26,9 +28,17 @@ final class Flow implements WorkerContext.Ready {
     static final int RELAYING = 1;
     /** DNS over TCP, served by the DNS service instead of a SOCKS relay. */
     static final int DNS = 2;
+    /** A flow to a gateway SOCKS port: accepted, reading the client's SOCKS request. */
+    static final int SOCKS_REQUEST = 3;
+    /** A gateway SOCKS port flow waiting for tor's answer to the client's request. */
+    static final int SOCKS_UPSTREAM = 4;
+    /** A gateway SOCKS port flow that sends its last reply, then FIN, and waits for the client to close. */
+    static final int SOCKS_CLOSING = 5;
 
     final TcpConnection conn;
     final Socks5Client socks = new Socks5Client();
+    /** The server side of a gateway SOCKS port flow (the client's own SOCKS request). */
+    final SocksServerSession server = new SocksServerSession();
     final TimerWheel.Timer timer = new TimerWheel.Timer(this, 0);
     final ByteBuffer up;
     final ByteBuffer down;
@@ -52,6 +62,8 @@ final class Flow implements WorkerContext.Ready {
     long bytesDown;
     /** The DNS session of a {@link #DNS} flow, else null. */
     DnsStream dns;
+    /** The isolation profile of a gateway SOCKS port flow, else null. */
+    IsolationProfile serverProfile;
     /** Set by the DNS agent thread when answers are ready; cleared by the worker. */
     volatile boolean dnsReady;
 
@@ -79,6 +91,8 @@ final class Flow implements WorkerContext.Ready {
         bytesDown = 0;
         dns = null;
         dnsReady = false;
+        serverProfile = null;
+        server.reset();
         up.clear();
         down.clear().flip();
     }

@@ -61,6 +61,8 @@ public final class RelayHandler implements ShardHandler {
     private final IsolationKeys keys;
     private final HostnameResolver names;
     private final DnsQueries dns;
+    private final GatewaySocksPorts socksPorts;
+    private final SocksPortServer socksServer;
     private final IsnGenerator isn = new IsnGenerator();
     private final TcpCounters tcpCounters = new TcpCounters();
     private final TcpSegment segment = new TcpSegment();
@@ -89,7 +91,16 @@ public final class RelayHandler implements ShardHandler {
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
                         IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, DnsQueries dns,
                         int maxFlows) {
+        this(settings, egress, limits, budget, isolation, keys, names, dns, GatewaySocksPorts.NONE, maxFlows);
+    }
+
+    /** With the gateway's own SOCKS ports for Tor-aware clients (TorVM 9050/9049) as well. */
+    public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
+                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, DnsQueries dns,
+                        GatewaySocksPorts socksPorts, int maxFlows) {
         this.dns = dns;
+        this.socksPorts = socksPorts;
+        this.socksServer = new SocksPortServer(keys, egress, settings);
         this.settings = settings;
         this.egress = egress;
         this.limits = limits;
@@ -111,6 +122,7 @@ public final class RelayHandler implements ShardHandler {
         this.sink = new TxSink(tx);
         this.selector = context.selector();
         this.pump = new StreamPump();
+        socksServer.start(counters, selector, pump);
     }
 
     /** Flows this shard holds (any state). */
@@ -185,6 +197,16 @@ public final class RelayHandler implements ShardHandler {
             service(f, now);
             return;
         }
+        f.serverProfile = socksPorts.profileFor(f.destination, f.destinationPort);
+        if (f.serverProfile != null) {
+            // Our own SOCKS port: accept at once and read the client's SOCKS request (bounded by the timeout).
+            f.phase = Flow.SOCKS_REQUEST;
+            limits.synDone(f.client);
+            f.conn.accept(now);
+            f.socksDeadline = now + settings.connectTimeoutNanos();
+            service(f, now);
+            return;
+        }
         startSocks(f, now);
     }
 
@@ -220,6 +242,11 @@ public final class RelayHandler implements ShardHandler {
     void onReady(Flow f, long now) {
         if (f.phase == Flow.CONNECTING) {
             advanceSocks(f, now);
+            return;
+        }
+        if (f.phase == Flow.SOCKS_UPSTREAM) {
+            socksServer.advanceUpstream(f);
+            service(f, now);
             return;
         }
         if (!pump.onSocketReady(f)) {
@@ -262,6 +289,9 @@ public final class RelayHandler implements ShardHandler {
 
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
+        if (f.phase == Flow.SOCKS_REQUEST) {
+            socksServer.serve(f, now);
+        }
         if (f.phase == Flow.RELAYING && !pump.pump(f)) {
             abort(f, DropReason.SOCKS_RESET, now);
             return;
@@ -269,6 +299,9 @@ public final class RelayHandler implements ShardHandler {
         if (f.phase == Flow.DNS && !dnsPump.pump(f)) {
             abort(f, DropReason.MALFORMED, now);
             return;
+        }
+        if (f.phase == Flow.SOCKS_CLOSING) {
+            socksServer.drainClosing(f);
         }
         f.conn.poll(now, sink);
         int ev = f.conn.events();
@@ -283,7 +316,7 @@ public final class RelayHandler implements ShardHandler {
             return;
         }
         if (f.channel != null && f.phase == Flow.RELAYING && f.upShut && f.downShut && f.down.remaining() == 0) {
-            closeChannel(f, false);
+            pump.close(f, false);
         }
         schedule(f);
     }
@@ -306,6 +339,13 @@ public final class RelayHandler implements ShardHandler {
             f.phase = -1;
             refuse(f, DropReason.SOCKS_TIMEOUT, now);
             return;
+        }
+        if (f.phase == Flow.SOCKS_REQUEST && now >= f.socksDeadline) {
+            abort(f, DropReason.SOCKS_TIMEOUT, now); // the client never completed its request
+            return;
+        }
+        if (f.phase == Flow.SOCKS_UPSTREAM && now >= f.socksDeadline) {
+            socksServer.timeout(f);
         }
         service(f, now);
     }
@@ -354,7 +394,7 @@ public final class RelayHandler implements ShardHandler {
     }
 
     private void retire(Flow f) {
-        closeChannel(f, true);
+        pump.close(f, true);
         if (f.dns != null) {
             f.dns.close();
             dnsFlows.remove(f);
@@ -369,14 +409,6 @@ public final class RelayHandler implements ShardHandler {
         pool.give(f);
     }
 
-    private void closeChannel(Flow f, boolean abortive) {
-        if (f.channel == null) {
-            return;
-        }
-        pump.close(f, abortive);
-        f.channel = null;
-        f.key = null;
-    }
 
 
     private void answerReset(PacketEvent event, ByteBuffer buf, DropReason reason) {

@@ -100,9 +100,17 @@ final class StreamPump {
         return true;
     }
 
-    /** Closes the flow's channel; abortive sends a RST to the SOCKS side (SO_LINGER 0) where the socket has one. */
+    /**
+     * Closes the flow's channel, if any, and forgets it; abortive sends a RST to the SOCKS side (SO_LINGER 0) where
+     * the socket has one.
+     */
     void close(Flow f, boolean abortive) {
         SocketChannel ch = f.channel;
+        if (ch == null) {
+            return;
+        }
+        f.channel = null;
+        f.key = null;
         try {
             if (abortive && ch.isConnected() && ch.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
                 ch.setOption(StandardSocketOptions.SO_LINGER, 0);

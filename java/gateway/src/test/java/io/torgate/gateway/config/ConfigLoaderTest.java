@@ -39,6 +39,27 @@ class ConfigLoaderTest {
         assertEquals(new InetSocketAddress("127.0.0.1", 9050), c.socks().endpoint());
         assertEquals(64, c.limits().synsInFlightPerClient());
         assertTrue(!c.drops().rejects(DropReason.UDP_PORT));
+        assertEquals(new GatewayConfig.SocksPorts(false, 9050, 9049), c.socksPorts());
+        assertEquals(GatewayConfig.Tor.EXTERNAL, c.tor());
+    }
+
+    @Test
+    void socksPortsAndManagedTor() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL + "[socks_ports]\nenabled = true\n"
+            + "destination_port = 9100\n");
+        assertEquals(new GatewayConfig.SocksPorts(true, 9050, 9100), c.socksPorts());
+        assertTrue(!c.tor().managed());
+        GatewayConfig m = ConfigLoader.parse("t.toml", "[network]\nclient_ranges = [\"10.137.0.0/16\"]\n"
+            + "[tor]\nmode = \"managed\"\nrun_dir = \"/run/tg\"\nextra_torrc = \"/etc/tg/extra\"\n");
+        assertTrue(m.tor().managed());
+        assertEquals(Path.of("/run/tg"), m.tor().runDir());
+        assertEquals(Path.of("/etc/tg/extra"), m.tor().extraTorrc());
+        assertEquals(null, m.socks().endpoint());
+        assertError(MINIMAL + "[tor]\nmode = \"managed\"\n", "socks.endpoint: must be left out");
+        assertError(MINIMAL + "[tor]\nmode = \"auto\"\n", "t.toml:6:1: tor.mode: must be \"external\" or");
+        assertError(MINIMAL + "[tor]\nextra_torrc = \"x\"\n", "tor.extra_torrc: must be an absolute path");
+        assertError(MINIMAL + "[socks_ports]\nclient_auth_port = 9049\n", "socks_ports.destination_port: must differ");
+        assertError(MINIMAL + "[socks_ports]\nport = 1\n", "socks_ports.port: unknown key");
     }
 
     @Test

@@ -115,6 +115,10 @@ public final class TestSocksServer implements AutoCloseable {
             }
             int port = in.readUnsignedShort();
             requests.add(new Request(host, port, auth[0], auth[1]));
+            if (ver == 5 && (cmd == 0xF0 || cmd == 0xF1)) {
+                answerResolve(out, cmd, host);
+                return;
+            }
             if (ver != 5 || cmd != 1) {
                 reply(out, 7);
                 return;
@@ -207,6 +211,25 @@ public final class TestSocksServer implements AutoCloseable {
                 // closing after a failure
             }
         }
+    }
+
+    /** Tor's RESOLVE (0xF0: name → IPv4 from {@link #host}) and RESOLVE_PTR (0xF1: any address → "ptr.test"). */
+    private void answerResolve(OutputStream out, int cmd, String host) throws IOException {
+        if (cmd == 0xF1) {
+            byte[] name = "ptr.test".getBytes(StandardCharsets.US_ASCII);
+            out.write(new byte[] {5, 0, 0, 3, (byte) name.length});
+            out.write(name);
+            out.write(new byte[] {0, 0});
+            out.flush();
+            return;
+        }
+        byte[] literal = parseIpv4(hosts.getOrDefault(host, host));
+        if (literal == null) {
+            reply(out, 4);
+            return;
+        }
+        out.write(new byte[] {5, 0, 0, 1, literal[0], literal[1], literal[2], literal[3], 0, 0});
+        out.flush();
     }
 
     private static void reply(OutputStream out, int rep) throws IOException {
