@@ -32,6 +32,7 @@ cleanup() {
   for p in "${runner_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${runner_pids[@]}"; do timeout 30 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
   for m in "$R/dev" "$R/proc" "$R/sys"; do mountpoint -q "$m" && umount -l "$m"; done
+  rm -rf "$cache/last-run"; cp -r "$ev" "$cache/last-run" 2>/dev/null || true   # the units' logs, for a post-mortem
   rm -rf "$R" "$ev"
   bash "$L" down >/dev/null 2>&1 || true
 }
@@ -42,6 +43,11 @@ t_start=$SECONDS
 # shellcheck source=../../scripts/jdk.sh
 . "$top/scripts/jdk.sh" >/dev/null
 deb=$(ls "$top"/deploy/target/torgate_*_amd64.deb 2>/dev/null | head -n 1 || true)
+# Rebuilt when missing or older than any deploy file or the gateway jar.
+if [ -n "$deb" ] && [ -n "$(find "$top/deploy" "$top/java/gateway/target/torgate.jar" -path "$top/deploy/target" \
+    -prune -o -type f -newer "$deb" -print 2>/dev/null | head -n 1)" ]; then
+  deb=""
+fi
 if [ -z "$deb" ]; then
   [ -f "$top/java/gateway/target/torgate.jar" ] || (cd "$top" && mvn -B -ntp -q install -DskipTests)
   (cd "$top" && mvn -B -ntp -q -f deploy/pom.xml package)
@@ -67,7 +73,8 @@ out=$(in_root dpkg -i /tmp/torgate.deb 2>&1) && rc=0 || rc=$?
 check "dpkg -i on a bare root stops on the missing dependencies" \
   bash -c "[ $rc != 0 ] && grep -q 'dependency problems' <<<'$out'"
 check "apt-get install -f installs tor, nftables, iproute2 and configures torgate" \
-  timeout 300 chroot "$R" apt-get install -f -y -q --no-install-recommends -o Dpkg::Use-Pty=0
+  bash -c "timeout 300 chroot '$R' apt-get install -f -y -q --no-install-recommends -o Dpkg::Use-Pty=0 \
+    >'$ev/apt.log' 2>&1 || { tail -n 20 '$ev/apt.log'; false; }"
 check "torgate is 'install ok installed'" test "$(status_of)" = "install ok installed"
 check "no system java in the root; the launcher runs on the bundled runtime" \
   bash -c "! chroot '$R' sh -c 'command -v java' && chroot '$R' /usr/bin/torgate --version | grep -q torgate"
@@ -102,7 +109,7 @@ unit() { # NAME [RUNNER-OPTS]: runs the unit in the background like `systemctl s
   runner_pids+=("$!")
 }
 events() { cat "$ev/$1.events" 2>/dev/null || true; }
-unit torgate; tg_wait_until 10 "runner" test -n "$(events torgate | grep done)" || true
+unit torgate; tg_wait_until 10 "runner" grep -q '^done' "$ev/torgate.events" || true
 check "without the qvm-service flag the unit does not start (condition-failed)" \
   bash -c "grep -q '^condition-failed' '$ev/torgate.events'"
 : >"$ev/torgate.events"
@@ -112,15 +119,20 @@ unit torgate-tor
 check "tor (torgate-tor.service) bootstraps within 150 s" \
   tg_wait_until 150 "tor bootstrap" grep -q 'Bootstrapped 100%' "$ev/torgate-tor.log"
 echo "    tor bootstrapped in $((SECONDS - t0)) s"
-check "tor runs as debian-tor" bash -c "ps -o user= -C tor | grep -qx debian-tor"
+uid_of() { sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+tor_pid=$(sed -n 's/^started [0-9.]* pid=//p' "$ev/torgate-tor.events" | tail -n 1)
+check "tor runs as debian-tor" test "$(uid_of "$tor_pid")" = "$(chroot "$R" id -u debian-tor)"
 t0=$SECONDS
 unit torgate --continue-without-ready
 tg_wait_until 75 "READY=1 or the start timeout" grep -q -E '^(ready|no-ready|done)' "$ev/torgate.events" || true
 check "the gateway sent READY=1 over NOTIFY_SOCKET ($((SECONDS - t0)) s)" grep -q '^ready' "$ev/torgate.events"
+grep -q '^ready' "$ev/torgate.events" || { cat "$ev/torgate.events"; tail -n 15 "$ev/torgate.log"; } | sed 's/^/    /'
 main_pid=$(sed -n 's/^started [0-9.]* pid=//p' "$ev/torgate.events" | tail -n 1)
-check "the gateway runs as torgate with CAP_NET_ADMIN only" bash -c "
-  [ \"\$(stat -c %U /proc/$main_pid)\" = torgate ] &&
-  grep -q '^CapEff:.*0000000000001000$' /proc/$main_pid/status && grep -q '^CapBnd:.*0000000000001000$' /proc/$main_pid/status"
+caps_only_net_admin() { # PID: runs as torgate, effective and bounding capability sets = CAP_NET_ADMIN (bit 12)
+  [ -n "$1" ] && [ "$(uid_of "$1")" = "$(chroot "$R" id -u torgate)" ] &&
+    grep -q '^CapEff:.*0000000000001000$' "/proc/$1/status" && grep -q '^CapBnd:.*0000000000001000$' "/proc/$1/status"
+}
+check "the gateway runs as torgate with CAP_NET_ADMIN only" caps_only_net_admin "$main_pid"
 check "ExecStartPost routed the clients into $LAB_TUN (table 7467)" \
   bash -c "ip -n '$LAB_GW_NS' route show table 7467 | grep -q 'default dev $LAB_TUN'"
 fetch() { # CLIENT URL: one page through the gateway, a few tries while the first circuits build
