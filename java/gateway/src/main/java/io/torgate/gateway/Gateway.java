@@ -19,11 +19,17 @@ import io.torgate.stack.BufferBudget;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
 import io.torgate.tor.IsolationPolicy;
+import io.torgate.tor.ManagedTor;
+import io.torgate.tor.Torrc;
 import io.torgate.tun.TunConfig;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.lang.System.Logger;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.util.function.BooleanSupplier;
 import java.lang.System.Logger.Level;
 import java.net.spi.InetAddressResolverProvider;
 import java.util.ArrayDeque;
@@ -51,6 +57,7 @@ public final class Gateway implements AutoCloseable {
     private FlowLimits limits;
     private EgressGuard egress;
     private TunDevice tun;
+    private ManagedTor managedTor;
 
     private record Teardown(String name, AutoCloseable action) {
     }
@@ -77,6 +84,9 @@ public final class Gateway implements AutoCloseable {
 
     private void build(GatewayConfig config, HostnameResolver names) throws IOException {
         requireRefusingResolver();
+        List<SocketAddress> endpoints = new ArrayList<>();
+        BooleanSupplier torReady = startTor(config, endpoints);
+        SocketAddress socks = endpoints.get(0);
         GatewayConfig.Tun t = config.tun();
         tun = TunDevice.open(TunConfig.builder(t.name()).mtu(t.mtu())
             .ipv4(t.address().network(), t.address().prefixLength()).build());
@@ -84,17 +94,17 @@ public final class Gateway implements AutoCloseable {
         LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA");
 
         GatewayConfig.Limits l = config.limits();
-        egress = new EgressGuard(List.of(config.socks().endpoint()));
+        egress = new EgressGuard(endpoints);
         limits = new FlowLimits(l.synsInFlightPerClient(), l.synsInFlight(), l.streamsPerClient(), l.streams());
         budget = new BufferBudget(l.bufferBytes());
         IsolationKeys keys = new IsolationKeys(new ClientEpochs());
         IsolationPolicy isolation = IsolationPolicy.defaults();
-        RelaySettings relay = new RelaySettings(config.socks().endpoint(),
-            config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(), l.tcpBufferBytes(), l.relayBufferBytes());
+        RelaySettings relay = new RelaySettings(socks, config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(),
+            l.tcpBufferBytes(), l.relayBufferBytes(), torReady);
         HostnameResolver hostnames = names;
         DnsQueries queries = DnsQueries.NONE;
         if (config.dns().enabled()) {
-            DnsService dns = startDns(config, keys);
+            DnsService dns = startDns(config, keys, socks, torReady);
             hostnames = dns.hostnames();
             queries = new DnsQueries() {
                 @Override
@@ -125,8 +135,7 @@ public final class Gateway implements AutoCloseable {
         });
         pipeline.start();
         teardowns.push(new Teardown("pipeline", pipeline));
-        LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(),
-            config.socks().endpoint());
+        LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(), socks);
     }
 
     /** The TorVM-compatible SOCKS ports on the gateway addresses, when enabled. */
@@ -141,16 +150,49 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The DNS service (issue 6): its own agent thread answers through the TUN; torReady is always true until the
-     * Tor layer's bootstrap state is wired in (queries then fail as SERVFAIL only when tor itself fails).
+     * The tor the relay talks to. Managed: a {@link ManagedTor} with the generated torrc plus the extra torrc file,
+     * started and bootstrapped here (a bad torrc stops start-up with tor's message), restarted by its watchdog;
+     * its Unix SocksPort is the relay's endpoint and its ControlSocket the only other allowed egress, and it is
+     * "ready" only while running and bootstrapped. External: the configured endpoint, taken to be always ready (a
+     * dead tor shows up as SOCKS failures, answered with RST).
+     *
+     * @param endpoints receives the SOCKS endpoint first, then any other endpoint the gateway may connect to
+     * @return whether tor can take streams now (cheap, thread-safe)
      */
-    private DnsService startDns(GatewayConfig config, IsolationKeys keys) throws IOException {
+    private BooleanSupplier startTor(GatewayConfig config, List<SocketAddress> endpoints) throws IOException {
+        GatewayConfig.Tor c = config.tor();
+        if (!c.managed()) {
+            endpoints.add(config.socks().endpoint());
+            return () -> true;
+        }
+        String extra = "";
+        if (c.extraTorrc() != null) {
+            try {
+                extra = Files.readString(c.extraTorrc());
+            } catch (IOException e) {
+                throw new IOException("tor.extra_torrc " + c.extraTorrc() + ": cannot read: " + e.getMessage(), e);
+            }
+        }
+        Torrc torrc = new Torrc(c.binary(), c.dataDir(), c.runDir(), extra);
+        ManagedTor tor = new ManagedTor(new ManagedTor.Settings(torrc, c.bootstrapTimeoutMillis(), 1_000, 60_000));
+        tor.addStateListener(s -> LOG.log(Level.INFO, "managed tor: {0}", s));
+        teardowns.push(new Teardown("tor", tor));
+        tor.start();
+        endpoints.add(tor.socksAddress());
+        endpoints.add(UnixDomainSocketAddress.of(torrc.controlSocket()));
+        managedTor = tor;
+        return tor::isReady;
+    }
+
+    /** The DNS service (issue 6): its own agent thread answers through the TUN; SERVFAIL while tor is not ready. */
+    private DnsService startDns(GatewayConfig config, IsolationKeys keys, SocketAddress socks,
+                                BooleanSupplier torReady) throws IOException {
         GatewayConfig.Dns d = config.dns();
         DnsConfig dc = DnsConfig.defaults().withMode(d.mapped() ? DnsConfig.Mode.MAPPED : DnsConfig.Mode.RESOLVE);
         if (d.mapFile() != null) {
             dc = dc.withMap(dc.mapEntries(), d.mapFile());
         }
-        DnsService dns = new DnsService(dc, keys, () -> true, egress, config.socks().endpoint(),
+        DnsService dns = new DnsService(dc, keys, torReady, egress, socks,
             new TunReplySink(tun, 64));
         dns.start();
         teardowns.push(new Teardown("dns", dns));
@@ -186,6 +228,11 @@ public final class Gateway implements AutoCloseable {
 
     public EgressGuard egress() {
         return egress;
+    }
+
+    /** The managed tor, or null with an external one. */
+    public ManagedTor managedTor() {
+        return managedTor;
     }
 
     public TunDevice tun() {

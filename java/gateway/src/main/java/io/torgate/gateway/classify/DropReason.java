@@ -56,6 +56,8 @@ public enum DropReason {
     SOCKS_UNAVAILABLE("socks_unavailable", false),
     /** A client's request on a gateway SOCKS port (9050/9049) was malformed: answered with an error and closed. */
     SOCKS_BAD_REQUEST("socks_bad_request", false),
+    /** New flow refused with RST: tor is not running or not bootstrapped (e.g. the managed tor is restarting). */
+    TOR_NOT_READY("tor_not_ready", false),
     /** An established stream was reset because its SOCKS side failed or closed abruptly. */
     SOCKS_RESET("socks_reset", false),
     /** New flow refused: the destination is a virtual (DNS-mapped) address that has no name (any more). */

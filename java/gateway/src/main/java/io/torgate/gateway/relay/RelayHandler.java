@@ -197,6 +197,11 @@ public final class RelayHandler implements ShardHandler {
             service(f, now);
             return;
         }
+        if (!settings.torReady().getAsBoolean()) {
+            // Tor is down or restarting: refuse at once (RST), never try another path (issue 5 acceptance).
+            refuse(f, DropReason.TOR_NOT_READY, now);
+            return;
+        }
         f.serverProfile = socksPorts.profileFor(f.destination, f.destinationPort);
         if (f.serverProfile != null) {
             // Our own SOCKS port: accept at once and read the client's SOCKS request (bounded by the timeout).
