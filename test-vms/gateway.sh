@@ -63,9 +63,13 @@ run() {
   java=$JAVA_HOME/bin/java
   mkdir -p "$st"
   config >"$st/torgate.toml"
+  # Run a copy: a JVM loads classes from its jar lazily, so a rebuild (mvn install replaces the jar) under a
+  # running gateway made it fail later with NoClassDefFoundError in its TUN reader.
+  cp "$JAR" "$st/torgate.jar.tmp" && mv -f "$st/torgate.jar.tmp" "$st/torgate.jar"
   tg_log "torgate: $JAR, config $st/torgate.toml (DNS ${TG_DNS_MODE:-mapped})"
   # shellcheck disable=SC2086  # TG_JAVA_OPTS is a list of options
-  exec "$java" --enable-native-access=ALL-UNNAMED ${TG_JAVA_OPTS:--Xmx384m} -jar "$JAR" run --config "$st/torgate.toml"
+  exec "$java" --enable-native-access=ALL-UNNAMED ${TG_JAVA_OPTS:--Xmx384m} -jar "$st/torgate.jar" \
+    run --config "$st/torgate.toml"
 }
 
 case ${1:-} in

@@ -325,6 +325,7 @@ LAB_TOR_SOCKS_TCP=$GW_ADDR:9050
 LAB_TOR_CONTROL=$RUN/control
 LAB_TOR_COOKIE=$ST/tor/data/control_auth_cookie
 LAB_TOR_LOG=$ST/tor/notice.log
+LAB_TOR_PIDFILE=$RUN/tor.pid
 LAB_GATEWAY_PIDFILE=$RUN/gateway.pid
 LAB_GATEWAY_LOG=$ST/gateway.log
 LAB_GATEWAY_CONFIG=$ST/torgate.toml
