@@ -174,7 +174,8 @@ public final class Gateway implements AutoCloseable {
             }
         }
         Torrc torrc = new Torrc(c.binary(), c.dataDir(), c.runDir(), extra);
-        ManagedTor tor = new ManagedTor(new ManagedTor.Settings(torrc, c.bootstrapTimeoutMillis(), 1_000, 60_000));
+        ManagedTor tor = new ManagedTor(new ManagedTor.Settings(torrc, c.bootstrapTimeoutMillis(),
+            c.restartDelayMillis(), 60_000));
         tor.addStateListener(s -> LOG.log(Level.INFO, "managed tor: {0}", s));
         teardowns.push(new Teardown("tor", tor));
         tor.start();

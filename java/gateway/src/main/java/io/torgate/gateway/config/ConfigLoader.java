@@ -184,8 +184,9 @@ public final class ConfigLoader {
         Path run = s.parsed("run_dir", d.runDir(), ConfigLoader::absolutePath);
         Path extra = s.parsed("extra_torrc", null, ConfigLoader::absolutePath);
         long bootstrap = s.integer("bootstrap_timeout_ms", d.bootstrapTimeoutMillis(), 1_000, 3_600_000);
+        long restart = s.integer("restart_delay_ms", d.restartDelayMillis(), 100, 60_000);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap);
+        return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap, restart);
     }
 
     private static Path absolutePath(String v) {

@@ -46,11 +46,12 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param runDir where the SocksPort/ControlSocket Unix sockets and the generated torrc live (managed)
      * @param extraTorrc a file appended to the generated torrc (like TorVM's override), or null
      * @param bootstrapTimeoutMillis how long start-up waits for 100% bootstrap before it fails
+     * @param restartDelayMillis first delay before restarting a dead tor (doubling up to a minute while it fails)
      */
     public record Tor(boolean managed, Path binary, Path dataDir, Path runDir, Path extraTorrc,
-                      long bootstrapTimeoutMillis) {
+                      long bootstrapTimeoutMillis, long restartDelayMillis) {
         public static final Tor EXTERNAL = new Tor(false, Path.of("/usr/bin/tor"), Path.of("/var/lib/torgate/tor"),
-            Path.of("/run/torgate"), null, 300_000);
+            Path.of("/run/torgate"), null, 300_000, 1_000);
     }
 
     /**
