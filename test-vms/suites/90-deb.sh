@@ -64,7 +64,16 @@ fi
 tar -C "$R" -xf "$cache/base-bookworm.tar"
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"; chmod 755 "$R/usr/sbin/policy-rc.d"   # no daemons now
 cp /etc/resolv.conf "$R/etc/resolv.conf"
-mount --bind /dev "$R/dev"; mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"
+# A /dev as a Debian system has it (udev makes /dev/net/tun 0666; this machine's own is 0600, which would
+# stop the unprivileged gateway for a reason no real NetVM has).
+mount -t tmpfs -o mode=755,size=1m tgd-dev "$R/dev"
+mkdir "$R/dev/net" "$R/dev/pts" "$R/dev/shm"
+for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0 net/tun:10:200; do
+  IFS=: read -r name major minor <<<"$n"
+  mknod -m 666 "$R/dev/$name" c "$major" "$minor"
+done
+ln -s /proc/self/fd "$R/dev/fd"
+mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"
 cp "$deb" "$R/tmp/torgate.deb"
 in_root() { chroot "$R" "$@"; }
 status_of() { in_root dpkg-query -W -f='${Status}' torgate 2>/dev/null || true; }
@@ -153,7 +162,7 @@ check "client naming: torgate-qubes-clients lists both clients" bash -c "
   ip netns exec '$LAB_GW_NS' chroot '$R' /usr/lib/torgate/torgate-qubes-clients - | grep -q '^$LAB_ADDR_2	vif2'"
 
 # --- systemctl stop: fail closed ----------------------------------------------------------------------------
-kill -TERM "${runner_pids[-1]}"
+kill -TERM "${runner_pids[-1]}" 2>/dev/null || true
 tg_wait_until 40 "the unit to stop" grep -q '^done' "$ev/torgate.events" || true
 check "the unit stopped (SIGTERM, ExecStopPost ran)" grep -q '^ExecStopPost rc=0' "$ev/torgate.events"
 check "stopped: table 7467 holds only the unreachable fallback" \
@@ -170,7 +179,7 @@ ip netns exec "${LAB_CLIENT_PREFIX}1" timeout 60 "$TG_PY" "$here/tools/probe.py"
 out=$(bash "$LC" stop deb-stopped) || true
 echo "$out" | head -n 1 | sed 's/^/    /'
 check "stopped: zero packets leaked upstream" test "$(sed -n 's/.* \([0-9]*\) leaked .*/\1/p' <<<"$out" | head -n 1)" = 0
-kill -TERM "${runner_pids[-2]}"; timeout 30 tail --pid="${runner_pids[-2]}" -f /dev/null || true
+kill -TERM "${runner_pids[-2]}" 2>/dev/null || true; timeout 30 tail --pid="${runner_pids[-2]}" -f /dev/null || true
 
 # --- removal ------------------------------------------------------------------------------------------------
 check "dpkg -r in the gateway namespace" ip netns exec "$LAB_GW_NS" chroot "$R" dpkg -r torgate
