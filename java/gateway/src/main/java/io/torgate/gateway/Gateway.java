@@ -100,7 +100,7 @@ public final class Gateway implements AutoCloseable {
         IsolationKeys keys = new IsolationKeys(new ClientEpochs());
         IsolationPolicy isolation = IsolationPolicy.defaults();
         RelaySettings relay = new RelaySettings(socks, config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(),
-            l.tcpBufferBytes(), l.relayBufferBytes(), torReady);
+            l.tcpBufferBytes(), l.relayBufferBytes(), torReady, config.socks().icmpRefusals());
         HostnameResolver hostnames = names;
         DnsQueries queries = DnsQueries.NONE;
         if (config.dns().enabled()) {

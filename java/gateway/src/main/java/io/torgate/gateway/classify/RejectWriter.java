@@ -20,6 +20,8 @@ public final class RejectWriter {
     private final Tcp in = new Tcp();
     private final Tcp out = new Tcp();
     private final Icmp icmp = new Icmp();
+    /** The reconstructed start of a held SYN that an ICMP error quotes (IP header + a TCP header). */
+    private final ByteBuffer quoted = ByteBuffer.allocate(Ipv4.MIN_HEADER_LENGTH + Tcp.HEADER_LENGTH);
 
     /**
      * Writes the reply a reject deserves: RST for TCP, ICMP for UDP.
@@ -91,6 +93,27 @@ public final class RejectWriter {
         int icmpLength = icmp.writeError(dst, icmpOffset, Icmp.TYPE_DESTINATION_UNREACHABLE,
             Icmp.CODE_ADMIN_PROHIBITED, src, p.ipOffset, p.ipLength);
         Ipv4.writeHeader(dst, dstOffset, Ipv4.PROTO_ICMP, p.destinationAddress, p.sourceAddress, icmpLength, TTL);
+        return Ipv4.MIN_HEADER_LENGTH + icmpLength;
+    }
+
+    /**
+     * ICMP destination unreachable ({@code code}: net 0, host 1, prohibited 13) for a client's held SYN whose
+     * packet is gone by the time tor answered: the quote is rebuilt from the flow (IP header, then the first 8
+     * bytes of the TCP header with the ports and the client's ISN, RFC 792), which is all a client's stack
+     * needs to match it to its socket. Sent from the destination address.
+     *
+     * @return the IP packet length
+     */
+    public int icmpUnreachable(int code, int client, int clientPort, int destination, int destinationPort,
+                               int clientIsn, ByteBuffer dst, int dstOffset) {
+        out.wrap(quoted, Ipv4.MIN_HEADER_LENGTH, Tcp.HEADER_LENGTH);
+        out.writeHeader(clientPort, destinationPort, clientIsn, 0, Tcp.SYN, 0, null, 0);
+        Ipv4.writeHeader(quoted, 0, Ipv4.PROTO_TCP, client, destination, Tcp.HEADER_LENGTH, TTL);
+        int icmpOffset = dstOffset + Ipv4.MIN_HEADER_LENGTH;
+        // RFC 792: the internet header plus the first 64 bits of the datagram's data.
+        int icmpLength = icmp.writeError(dst, icmpOffset, Icmp.TYPE_DESTINATION_UNREACHABLE, code, quoted, 0,
+            Ipv4.MIN_HEADER_LENGTH + 8);
+        Ipv4.writeHeader(dst, dstOffset, Ipv4.PROTO_ICMP, destination, client, icmpLength, TTL);
         return Ipv4.MIN_HEADER_LENGTH + icmpLength;
     }
 }

@@ -135,8 +135,9 @@ public final class ConfigLoader {
             s.error("endpoint", "is required: \"127.0.0.1:9050\" or \"unix:/run/tor/socks\"");
         }
         int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);
+        boolean icmp = s.bool("icmp_refusals", true);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Socks(endpoint, timeout);
+        return new GatewayConfig.Socks(endpoint, timeout, icmp);
     }
 
     private static GatewayConfig.Limits limits(TomlSection s) {

@@ -96,8 +96,12 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
     /**
      * @param endpoint Tor's SocksPort: a literal IP and port, or a Unix socket
      * @param connectTimeoutMillis SYN held at most this long waiting for the SOCKS reply, then RST
+     * @param icmpRefusals a refused CONNECT gets the ICMP unreachable its reply code maps to (else always RST)
      */
-    public record Socks(SocketAddress endpoint, int connectTimeoutMillis) {
+    public record Socks(SocketAddress endpoint, int connectTimeoutMillis, boolean icmpRefusals) {
+        public Socks(SocketAddress endpoint, int connectTimeoutMillis) {
+            this(endpoint, connectTimeoutMillis, true);
+        }
     }
 
     /**

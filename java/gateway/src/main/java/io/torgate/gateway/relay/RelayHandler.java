@@ -4,7 +4,6 @@ import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.classify.PacketInfo;
-import io.torgate.gateway.classify.RejectWriter;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.pipeline.PacketEvent;
 import io.torgate.gateway.pipeline.ShardHandler;
@@ -68,7 +67,7 @@ public final class RelayHandler implements ShardHandler {
     private final TcpSegment segment = new TcpSegment();
     private final TimerWheel wheel = new TimerWheel(TICK_NANOS, 4096);
     private final TimerWheel.Handler onTimer = this::onTimer;
-    private final RejectWriter rejects = new RejectWriter();
+    private final Refusals refusals = new Refusals();
     private final FlowPool pool;
     private final FlowTable<Flow> flows;
     private final DnsStreamPump dnsPump = new DnsStreamPump();
@@ -122,6 +121,7 @@ public final class RelayHandler implements ShardHandler {
         this.sink = new TxSink(tx);
         this.selector = context.selector();
         this.pump = new StreamPump();
+        refusals.start(counters, tx);
         socksServer.start(counters, selector, pump);
     }
 
@@ -148,7 +148,7 @@ public final class RelayHandler implements ShardHandler {
         }
         if (segment.parse(buf, event.transportOffset, event.transportLength, event.sourceAddress,
             event.destinationAddress, tcpCounters) != WireError.OK) {
-            refuseQuietly(event, DropReason.MALFORMED);
+            refusals.count(event, DropReason.MALFORMED);
             return;
         }
         Flow f = flows.get(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
@@ -163,7 +163,7 @@ public final class RelayHandler implements ShardHandler {
     private void newFlow(PacketEvent event, ByteBuffer buf, long now) {
         if (!segment.has(Tcp.SYN) || segment.has(Tcp.ACK) || segment.has(Tcp.RST)) {
             // RFC 9293 3.10.7.1: no connection → RST (never for a RST).
-            answerReset(event, buf, DropReason.NO_FLOW);
+            refusals.reset(event, buf, DropReason.NO_FLOW);
             return;
         }
         DropReason refused = limits.admit(event.sourceAddress);
@@ -173,7 +173,7 @@ public final class RelayHandler implements ShardHandler {
             refused = DropReason.BUFFER_BUDGET;
         }
         if (refused != null) {
-            answerReset(event, buf, refused);
+            refusals.reset(event, buf, refused);
             return;
         }
         Flow f = pool.take();
@@ -276,8 +276,13 @@ public final class RelayHandler implements ShardHandler {
                     f.socks.failure() == Socks5Client.Failure.REPLY ? f.socks.reply().reply() : "");
             }
             f.phase = -1;
-            refuse(f, f.socks.failure() == Socks5Client.Failure.REPLY
-                ? DropReason.SOCKS_REFUSED : DropReason.SOCKS_UNAVAILABLE, now);
+            if (f.socks.failure() != Socks5Client.Failure.REPLY) {
+                refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
+            } else if (settings.icmpRefusals() && refusals.icmp(f, f.socks.clientAction())) {
+                retire(f); // the held SYN is dropped without a RST: the ICMP error is the answer
+            } else {
+                refuse(f, DropReason.SOCKS_REFUSED, now);
+            }
             return;
         }
         f.phase = Flow.RELAYING;
@@ -414,21 +419,6 @@ public final class RelayHandler implements ShardHandler {
         pool.give(f);
     }
 
-
-
-    private void answerReset(PacketEvent event, ByteBuffer buf, DropReason reason) {
-        refuseQuietly(event, reason);
-        int off = tx.claim();
-        tx.commit(rejects.tcpReset(buf, event, tx.buffer(), off));
-    }
-
-    private void refuseQuietly(PacketEvent event, DropReason reason) {
-        counters.increment(reason);
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "{0}: refused: {1}", Addresses.flow(event.sourceAddress, event.sourcePort,
-                event.destinationAddress, event.destinationPort), reason.label());
-        }
-    }
 
     @Override
     public void shutdown(long now) {

@@ -14,13 +14,15 @@ import java.util.function.BooleanSupplier;
  * @param torReady whether tor can take streams now (bootstrapped and running); a new flow while it is false gets a
  *                 RST at once instead of a doomed SOCKS attempt. Called once per new flow from worker threads, so
  *                 it must be cheap and thread-safe (e.g. {@code ManagedTor::isReady}).
+ * @param icmpRefusals answer a refused CONNECT with the ICMP unreachable its reply code maps to
+ *                     ({@code SocksReply.tcpAction()}) instead of always a RST
  */
 public record RelaySettings(SocketAddress socksEndpoint, long connectTimeoutNanos, int mtu, int tcpBufferBytes,
-                            int relayBufferBytes, BooleanSupplier torReady) {
+                            int relayBufferBytes, BooleanSupplier torReady, boolean icmpRefusals) {
     /** With a tor that is taken to be always ready (external tor: a dead one shows up as a SOCKS failure). */
     public RelaySettings(SocketAddress socksEndpoint, long connectTimeoutNanos, int mtu, int tcpBufferBytes,
                          int relayBufferBytes) {
-        this(socksEndpoint, connectTimeoutNanos, mtu, tcpBufferBytes, relayBufferBytes, () -> true);
+        this(socksEndpoint, connectTimeoutNanos, mtu, tcpBufferBytes, relayBufferBytes, () -> true, true);
     }
 
     /** Bytes one flow holds: two TCP buffers and two relay buffers (what the buffer budget charges). */

@@ -48,6 +48,8 @@ class ConfigLoaderTest {
         GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL + "[socks_ports]\nenabled = true\n"
             + "destination_port = 9100\n");
         assertEquals(new GatewayConfig.SocksPorts(true, 9050, 9100), c.socksPorts());
+        assertTrue(c.socks().icmpRefusals());
+        assertTrue(!ConfigLoader.parse("t.toml", MINIMAL + "icmp_refusals = false\n").socks().icmpRefusals());
         assertTrue(!c.tor().managed());
         GatewayConfig m = ConfigLoader.parse("t.toml", "[network]\nclient_ranges = [\"10.137.0.0/16\"]\n"
             + "[tor]\nmode = \"managed\"\nrun_dir = \"/run/tg\"\nextra_torrc = \"/etc/tg/extra\"\n");

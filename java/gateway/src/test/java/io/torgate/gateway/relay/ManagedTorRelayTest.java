@@ -80,7 +80,7 @@ class ManagedTorRelayTest {
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 120_000, 500, 2_000));
         tor.start();
         RelaySettings settings = new RelaySettings(tor.socksAddress(), 30_000_000_000L, 1500, 64 << 10, 32 << 10,
-            tor::isReady);
+            tor::isReady, true);
         EgressGuard egress = new EgressGuard(List.of(tor.socksAddress(),
             UnixDomainSocketAddress.of(torrc.controlSocket())));
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),

@@ -72,9 +72,14 @@ class RelayTest {
     }
 
     private void start(java.net.SocketAddress endpoint, long timeoutMillis) throws Exception {
+        start(endpoint, timeoutMillis, true);
+    }
+
+    private void start(java.net.SocketAddress endpoint, long timeoutMillis, boolean icmp) throws Exception {
         budget = new BufferBudget(64L << 20);
         limits = new FlowLimits(2, 100, 100, 100);
-        RelaySettings settings = new RelaySettings(endpoint, timeoutMillis * 1_000_000L, 1500, 64 << 10, 32 << 10);
+        RelaySettings settings = new RelaySettings(endpoint, timeoutMillis * 1_000_000L, 1500, 64 << 10, 32 << 10,
+            () -> true, icmp);
         EgressGuard egress = new EgressGuard(List.of(endpoint));
         IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis);
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
@@ -163,6 +168,44 @@ class RelayTest {
         assertEquals(1, pipeline.drops(DropReason.SOCKS_REFUSED));
         assertTrue(c.stepUntil(() -> limits.streams() == 0 && limits.synsInFlight() == 0, 2_000));
         assertEquals(0, budget.used());
+    }
+
+    @Test
+    void socksRepliesThatMapToIcmpGetTheIcmpUnreachableInsteadOfRst() throws Exception {
+        int[][] cases = {{2, 13}, {4, 1}, {0xF6, 0}}; // not allowed → prohibited, host → host, bad onion → net
+        for (int i = 0; i < cases.length; i++) {
+            int port = 2300 + i;
+            socks.refusePort(port, cases[i][0]);
+            tun.inject(Packets.tcp(CLIENT, 40100 + i, REMOTE, port, Tcp.SYN, 777_000 + i, 0, new byte[0]));
+            byte[] icmp = tun.nextWritten(5_000);
+            assertNotNull(icmp, "an answer for reply " + cases[i][0]);
+            ByteBuffer b = ByteBuffer.wrap(icmp);
+            assertEquals(1, icmp[9], "ICMP, not a RST");
+            assertEquals(ip(REMOTE), b.getInt(12), "from the destination");
+            assertEquals(ip(CLIENT), b.getInt(16));
+            assertEquals(3, icmp[20], "destination unreachable");
+            assertEquals(cases[i][1], icmp[21], "code for reply " + cases[i][0]);
+            // The quote (RFC 792): the SYN's IP header, then its ports and sequence number.
+            assertEquals(ip(CLIENT), b.getInt(28 + 12));
+            assertEquals(40100 + i, b.getShort(48) & 0xFFFF);
+            assertEquals(port, b.getShort(50) & 0xFFFF);
+            assertEquals(777_000 + i, b.getInt(52));
+            assertTrue(new io.torgate.wire.Icmp().wrap(b, 20, icmp.length - 20).verifyChecksum());
+        }
+        assertEquals(null, tun.nextWritten(300), "no RST after the ICMP");
+        assertEquals(3, pipeline.drops(DropReason.SOCKS_REFUSED));
+        assertEquals(0, limits.streams() + limits.synsInFlight(), "flows released");
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void withoutIcmpRefusalsEveryRefusalIsRst() throws Exception {
+        pipeline.close();
+        start(socks.address(), 2_000, false);
+        socks.refusePort(2300, 2);
+        TestClient c = new TestClient(tun, CLIENT, 40110, REMOTE, 2300, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_RESET), 5_000), "RST for 'not allowed'");
+        assertEquals(1, pipeline.drops(DropReason.SOCKS_REFUSED));
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class TestSocksServer implements AutoCloseable {
 
     private final ServerSocket server;
     private final UnaryOperator<InetSocketAddress> targets;
-    private final Set<Integer> refusedPorts = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, Integer> refusedPorts = new ConcurrentHashMap<>();
     private final Map<String, String> hosts = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
@@ -62,7 +62,12 @@ public final class TestSocksServer implements AutoCloseable {
     }
 
     public void refusePort(int port) {
-        refusedPorts.add(port);
+        refusePort(port, 5);
+    }
+
+    /** CONNECTs to {@code port} get reply code {@code rep} (e.g. 2 not allowed, 4 host unreachable, 0xF6). */
+    public void refusePort(int port, int rep) {
+        refusedPorts.put(port, rep);
     }
 
     /** When on, new connections are accepted but the client's bytes are never read. */
@@ -123,8 +128,9 @@ public final class TestSocksServer implements AutoCloseable {
                 reply(out, 7);
                 return;
             }
-            if (refusedPorts.contains(port)) {
-                reply(out, 5);
+            Integer refused = refusedPorts.get(port);
+            if (refused != null) {
+                reply(out, refused);
                 return;
             }
             connectAndRelay(client, in, out, host, port);
