@@ -4,6 +4,7 @@ import io.torgate.gateway.config.ConfigException;
 import io.torgate.gateway.config.ConfigLoader;
 import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.relay.HostnameResolver;
+import io.torgate.tor.TorConfigException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -49,7 +50,14 @@ public final class Main {
                 return EXIT_CONFIG;
             }
             configureLogging(Level.parse(logLevel));
-            Gateway gateway = Gateway.start(c, HostnameResolver.NONE);
+            Gateway gateway;
+            try {
+                gateway = Gateway.start(c, HostnameResolver.NONE);
+            } catch (TorConfigException e) {
+                // A bad extra torrc is a configuration error: show tor's own message, not a stack trace.
+                System.err.println(e.getMessage());
+                return EXIT_CONFIG;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("torgate-shutdown").unstarted(() -> {
                 gateway.close();
