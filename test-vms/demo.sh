@@ -34,15 +34,19 @@ for c in "$@"; do
   name=${names[$((i % 2))]}; i=$((i + 1))
   url="http://$name/"
   via=() shown="curl $url"
-  [ "$socks" = 1 ] && { via=(--socks5-hostname "$LAB_TOR_SOCKS_TCP"); shown="curl --socks5-hostname $LAB_TOR_SOCKS_TCP $url"; }
+  if [ "$socks" = 1 ]; then
+    via=(--socks5-hostname "$LAB_TOR_SOCKS_TCP"); shown="curl --socks5-hostname $LAB_TOR_SOCKS_TCP $url"
+  fi
   mark=$(tg_streams_mark)
   if body=$(ip netns exec "$ns" curl -sS --max-time 30 "${via[@]}" "$url" 2>&1); then
     echo "  $ns ($addr): $shown -> \"$body\""
   else
     echo "  $ns ($addr): $shown FAILED: $body"; status=1; continue
   fi
-  [ "$socks" = 0 ] && echo "      (name answered by the gateway: $(ip netns exec "$ns" dig +short +time=2 +tries=1 "$name" \
-    2>/dev/null | head -n 1), a virtual address that tun0 carries to torgate)"
+  if [ "$socks" = 0 ]; then
+    answer=$(ip netns exec "$ns" dig +short +time=2 +tries=1 "$name" 2>/dev/null | head -n 1)
+    echo "      (name answered by the gateway: $answer, a virtual address that tun0 carries to torgate)"
+  fi
   read -r circ tag _ < <(tg_streams_since "$mark" 80 | tail -n 1) || true
   circ_of[$ns]=${circ:-?} tag_of[$ns]=${tag:-?}; order+=("$ns")
 done
