@@ -90,7 +90,8 @@ check "no system java in the root; the launcher runs on the bundled runtime" \
 check "postinst made the user torgate and enabled both units" bash -c "chroot '$R' id torgate >/dev/null &&
   [ -L '$R/etc/systemd/system/multi-user.target.wants/torgate.service' ] &&
   [ -L '$R/etc/systemd/system/multi-user.target.wants/torgate-tor.service' ]"
-check "the packaged nftables rules parse (torgate-net check)" unshare --net chroot "$R" /usr/lib/torgate/torgate-net check
+check "the packaged nftables rules parse (torgate-net check)" \
+  unshare --net chroot "$R" /usr/lib/torgate/torgate-net check
 check "dpkg -P (prerm in a throw-away namespace)" unshare --net chroot "$R" dpkg -P torgate
 snapshot() { # every path in the root but package databases, caches, logs, pseudo-filesystems and /rw (the user's)
   (cd "$R" && find . -xdev \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache -o -path ./var/log \
@@ -118,7 +119,7 @@ unit() { # NAME [RUNNER-OPTS]: runs the unit in the background like `systemctl s
   runner_pids+=("$!")
 }
 events() { cat "$ev/$1.events" 2>/dev/null || true; }
-unit torgate; tg_wait_until 10 "runner" grep -q '^done' "$ev/torgate.events" || true
+unit torgate; tg_wait_until 10 "runner" grep -q -E '^(condition-failed|done)' "$ev/torgate.events" || true
 check "without the qvm-service flag the unit does not start (condition-failed)" \
   bash -c "grep -q '^condition-failed' '$ev/torgate.events'"
 : >"$ev/torgate.events"
@@ -164,7 +165,8 @@ check "client naming: torgate-qubes-clients lists both clients" bash -c "
 # --- systemctl stop: fail closed ----------------------------------------------------------------------------
 kill -TERM "${runner_pids[-1]}" 2>/dev/null || true
 tg_wait_until 40 "the unit to stop" grep -q '^done' "$ev/torgate.events" || true
-check "the unit stopped (SIGTERM, ExecStopPost ran)" grep -q '^ExecStopPost rc=0' "$ev/torgate.events"
+check "the unit stopped (SIGTERM, ExecStopPost ran)" \
+  bash -c "grep -q '^stopped' '$ev/torgate.events' && grep -q '^ExecStopPost [0-9.]* rc=0' '$ev/torgate.events'"
 check "stopped: table 7467 holds only the unreachable fallback" \
   bash -c "t=\$(ip -n '$LAB_GW_NS' route show table 7467); [[ \$t == *unreachable* ]] && [[ \$t != *$LAB_TUN* ]]"
 fast_error() { # CMD...: fails (non-zero) within 5 s
@@ -173,12 +175,14 @@ fast_error() { # CMD...: fails (non-zero) within 5 s
   [ $((SECONDS - t)) -le 5 ] || { echo "    took $((SECONDS - t)) s: $*"; return 1; }
 }
 bash "$LC" start deb-stopped
-check "stopped: c1's HTTP fails at once" fast_error ip netns exec "${LAB_CLIENT_PREFIX}1" curl -sS -m 8 "http://$TORNET_WEB_IP/"
+check "stopped: c1's HTTP fails at once" \
+  fast_error ip netns exec "${LAB_CLIENT_PREFIX}1" curl -sS -m 8 "http://$TORNET_WEB_IP/"
 ip netns exec "${LAB_CLIENT_PREFIX}1" timeout 60 "$TG_PY" "$here/tools/probe.py" --only tcp "$TORNET_WEB_IP" \
   "$TORNET_RELAY_IP" >/dev/null 2>&1 || true
 out=$(bash "$LC" stop deb-stopped) || true
 echo "$out" | head -n 1 | sed 's/^/    /'
-check "stopped: zero packets leaked upstream" test "$(sed -n 's/.* \([0-9]*\) leaked .*/\1/p' <<<"$out" | head -n 1)" = 0
+leaked=$(sed -n 's/.* \([0-9]*\) leaked .*/\1/p' <<<"$out" | head -n 1)
+check "stopped: zero packets leaked upstream" test "$leaked" = 0
 kill -TERM "${runner_pids[-2]}" 2>/dev/null || true; timeout 30 tail --pid="${runner_pids[-2]}" -f /dev/null || true
 
 # --- removal ------------------------------------------------------------------------------------------------
