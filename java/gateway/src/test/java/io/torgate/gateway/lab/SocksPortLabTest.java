@@ -27,7 +27,7 @@ class SocksPortLabTest {
         address = "10.139.1.254/32"
         [network]
         client_ranges = ["10.137.0.0/24"]
-        gateway_addresses = ["10.139.1.1"]
+        gateway_addresses = ["10.139.1.1", "10.137.0.1"]
         [socks]
         endpoint = "127.0.0.1:1080"
         connect_timeout_ms = 5000
@@ -80,6 +80,23 @@ class SocksPortLabTest {
         String dest = lastPassword("web.up", Lab.HTTP_PORT);
         assertNotEquals(c1, dest, "9049 is its own isolation");
         assertEquals(0, lab.gateway.pipeline().drops(DropReason.SOCKS_BAD_REQUEST));
+    }
+
+    /**
+     * TorVM clients use their gateway's own address, 10.137.0.1, which the gw namespace holds on every vif: the
+     * local table moves behind rules that send what the clients address to it into tun0 as well, and tun0 accepts
+     * our answers from that (local) source address.
+     */
+    @Test
+    void curlThroughTheClientsGatewayAddress() throws Exception {
+        lab.gw.sh("ip rule add lookup local priority 10 && ip rule del lookup local priority 0"
+            + " && ip rule add iif vif1 to 10.137.0.1 lookup 100 priority 1"
+            + " && ip rule add iif vif2 to 10.137.0.1 lookup 100 priority 2"
+            + " && sysctl -qw net.ipv4.conf.tun0.accept_local=1");
+        assertEquals("pong", curl(1, "socks5h://10.137.0.1:9050"));
+        String c1 = lastPassword("web.up", Lab.HTTP_PORT);
+        assertEquals("pong", curl(2, "socks5h://10.137.0.1:9050"));
+        assertNotEquals(c1, lastPassword("web.up", Lab.HTTP_PORT), "two clients are isolated");
     }
 
     @Test
