@@ -67,7 +67,10 @@ final class Refusals {
             return false;
         }
         counters.increment(DropReason.SOCKS_REFUSED);
-        LOG.log(Level.DEBUG, "{0}: SOCKS refused → ICMP unreachable code {1}", f, code);
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "{0}: SOCKS reply {1} → ICMP unreachable code {2}", f, f.socks.reply().reply(),
+                code);
+        }
         int off = tx.claim();
         // The client's ISN is RCV.NXT - 1 while its SYN is held.
         tx.commit(rejects.icmpUnreachable(code, f.client, f.clientPort, f.destination, f.destinationPort,

@@ -59,7 +59,10 @@ final class SocksPortServer {
         int r = readRequest(f);
         flushReplies(f);
         if (r == SocksServerSession.REQUEST) {
-            LOG.log(Level.DEBUG, "{0}: {1}", f, f.server.request());
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "{0}: gateway SOCKS port ({1}): {2}", f, f.serverProfile.name(),
+                    f.server.request());
+            }
             startUpstream(f, now);
         } else if (r == SocksServerSession.ERROR) {
             LOG.log(Level.DEBUG, "{0}: bad SOCKS request → error reply and close", f);
