@@ -227,6 +227,18 @@ class SocksPortTest {
         assertEquals(1, pipeline.drops(DropReason.SOCKS_REFUSED));
     }
 
+    @Test
+    void aClientThatNeverCompletesItsRequestIsResetAfterTheTimeout() throws Exception {
+        TestClient c = new TestClient(tun, "10.137.0.5", nextPort++, GATEWAY, 9050, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        c.conn.write(ByteBuffer.wrap(new byte[] {5, 1})); // a greeting cut short
+        long start = System.nanoTime();
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_RESET), 6_000), "RST after the 2 s request timeout");
+        assertTrue(System.nanoTime() - start > 1_000_000_000L, "not before the timeout");
+        assertEquals(1, pipeline.drops(DropReason.SOCKS_TIMEOUT));
+        assertTrue(socks.requests().isEmpty());
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
