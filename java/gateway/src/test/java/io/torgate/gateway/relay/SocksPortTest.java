@@ -58,8 +58,12 @@ class SocksPortTest {
         socks = new TestSocksServer(new InetSocketAddress(LOOPBACK, 0),
             t -> new InetSocketAddress(LOOPBACK, target.getLocalPort()));
         socks.host("example.test", REMOTE);
-        RelaySettings settings = new RelaySettings(socks.address(), 2_000_000_000L, 1500, 64 << 10, 32 << 10);
-        EgressGuard egress = new EgressGuard(List.of(socks.address()));
+        start(socks.address());
+    }
+
+    private void start(java.net.SocketAddress endpoint) throws java.io.IOException {
+        RelaySettings settings = new RelaySettings(endpoint, 2_000_000_000L, 1500, 64 << 10, 32 << 10);
+        EgressGuard egress = new EgressGuard(List.of(endpoint));
         IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis);
         GatewaySocksPorts ports = new GatewaySocksPorts(List.of(ip(GATEWAY)), 9050, 9049);
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
@@ -237,6 +241,17 @@ class SocksPortTest {
         assertTrue(System.nanoTime() - start > 1_000_000_000L, "not before the timeout");
         assertEquals(1, pipeline.drops(DropReason.SOCKS_TIMEOUT));
         assertTrue(socks.requests().isEmpty());
+    }
+
+    @Test
+    void torSilentPastTheTimeoutGivesTtlExpiredAndClose() throws Exception {
+        pipeline.close();
+        try (ServerSocket silent = new ServerSocket(0, 10, LOOPBACK)) {
+            start(silent.getLocalSocketAddress());
+            byte[] got = exchange("10.137.0.5", 9050, socks5(null, null, 1, "example.test", 80), new byte[0]);
+            assertArrayEquals(new byte[] {5, 0, 5, 6}, Arrays.copyOf(got, 4), "REP 6 (TTL expired), then FIN");
+            assertEquals(1, pipeline.drops(DropReason.SOCKS_TIMEOUT));
+        }
     }
 
     private static byte[] bytes(String s) {
