@@ -58,12 +58,18 @@ public final class Main {
                 System.err.println(e.getMessage());
                 return EXIT_CONFIG;
             }
+            // Type=notify under systemd (deploy/systemd/torgate.service); does nothing without $NOTIFY_SOCKET.
+            SystemdNotify sd = SystemdNotify.fromEnvironment();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("torgate-shutdown").unstarted(() -> {
+                sd.stopping();
                 gateway.close();
+                sd.close();
                 stopped.countDown();
             }));
             System.out.println("torgate: running on " + gateway.tun().name());
+            sd.ready("running on " + gateway.tun().name());
+            sd.startWatchdog(gateway.pipeline()::healthy);
             stopped.await();
             return 0;
         }

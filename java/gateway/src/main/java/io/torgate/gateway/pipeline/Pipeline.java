@@ -69,6 +69,22 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** Total drops for a reason over the classifier and every worker. */
+    /**
+     * True while the reader and every worker thread run: a thread that died (a bug escaping its error handler)
+     * means packets are no longer moved, so the systemd watchdog must stop being fed. Any thread.
+     */
+    public boolean healthy() {
+        if (threads.isEmpty()) {
+            return false;
+        }
+        for (Thread t : threads) {
+            if (!t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public long drops(DropReason reason) {
         return DropCounters.sum(allCounters(), reason);
     }

@@ -30,13 +30,17 @@ public final class SystemdNotify implements AutoCloseable {
 
     /** From the process environment; a disabled instance when NOTIFY_SOCKET is unset or unusable. */
     public static SystemdNotify fromEnvironment() {
-        String socket = System.getenv("NOTIFY_SOCKET");
+        return to(System.getenv("NOTIFY_SOCKET"), watchdogMicros());
+    }
+
+    /** For a given socket (a path, or {@code @name} in the abstract namespace) and WatchdogSec in µs (0: none). */
+    static SystemdNotify to(String socket, long watchdogMicros) {
         if (socket == null || socket.isEmpty()) {
             return new SystemdNotify(null, null, 0);
         }
         String path = socket.charAt(0) == '@' ? '\0' + socket.substring(1) : socket;
         try {
-            return new SystemdNotify(UnixDatagramChannel.open(), new UnixSocketAddress(path), watchdogMicros());
+            return new SystemdNotify(UnixDatagramChannel.open(), new UnixSocketAddress(path), watchdogMicros);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NOTIFY_SOCKET " + socket + " unusable: " + e);
             return new SystemdNotify(null, null, 0);
