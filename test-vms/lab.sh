@@ -16,7 +16,8 @@
 # Several labs can run side by side: LAB_PREFIX (default tg) names the namespaces PREFIX-gw, PREFIX-c1..N and
 # PREFIX-net (the test suites use tgs, a developer's lab stays untouched). up and down are serialized by a lock.
 #
-# Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down | status | exec CLIENT CMD... | route-tun
+# Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down [--keep-tornet] | status | exec CLIENT CMD...
+#        | route-tun
 #        lab.sh gateway start [CMD] | gateway stop    (start, restart or stop the gateway in a running lab)
 #        lab.sh gateway counters                      (tun0's kernel counters and the gateway's log)
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
@@ -290,7 +291,8 @@ lock() { # ARGS...: re-runs this script under a lock, one up/down at a time (tes
 CMD=${1:-status}; shift || true
 case $CMD in
   up) tg_need_root; lock up "$@"; cmd_up "$@" ;;
-  down) tg_need_root; lock down; cmd_down_lab; tornet down; tg_log "down" ;;
+  down) tg_need_root; lock down "$@"; cmd_down_lab
+        if [ "${1:-}" = --keep-tornet ]; then tg_log "down (tornet $NET stays up)"; else tornet down; tg_log "down"; fi ;;
   status) cmd_status ;;
   exec) tg_need_root; [ $# -ge 2 ] || tg_die "usage: lab.sh exec CLIENT CMD..."
         ns=$(ns_of "$1"); shift; tg_netns_exists "$ns" || tg_die "no namespace $ns (lab up?)"
@@ -331,7 +333,7 @@ LAB_GATEWAY_LOG=$ST/gateway.log
 LAB_GATEWAY_CONFIG=$ST/torgate.toml
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
-  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down | status | exec CLIENT CMD..." \
+  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down [--keep-tornet] | status | exec CLIENT CMD..." \
        "| route-tun | env" >&2
      exit 2 ;;
 esac
