@@ -292,7 +292,8 @@ CMD=${1:-status}; shift || true
 case $CMD in
   up) tg_need_root; lock up "$@"; cmd_up "$@" ;;
   down) tg_need_root; lock down "$@"; cmd_down_lab
-        if [ "${1:-}" = --keep-tornet ]; then tg_log "down (tornet $NET stays up)"; else tornet down; tg_log "down"; fi ;;
+        if [ "${1:-}" = --keep-tornet ]; then tg_log "down (tornet $NET stays up)"
+        else tornet down; tg_log "down"; fi ;;
   status) cmd_status ;;
   exec) tg_need_root; [ $# -ge 2 ] || tg_die "usage: lab.sh exec CLIENT CMD..."
         ns=$(ns_of "$1"); shift; tg_netns_exists "$ns" || tg_die "no namespace $ns (lab up?)"
@@ -333,7 +334,7 @@ LAB_GATEWAY_LOG=$ST/gateway.log
 LAB_GATEWAY_CONFIG=$ST/torgate.toml
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
-  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down [--keep-tornet] | status | exec CLIENT CMD..." \
-       "| route-tun | env" >&2
+  *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down [--keep-tornet] | status" \
+       "| exec CLIENT CMD... | route-tun | gateway start [CMD]|stop|counters | env" >&2
      exit 2 ;;
 esac
