@@ -248,6 +248,11 @@ class RelayTest {
             // Shards admit concurrently: which of the three loses the race is not fixed, that one loses is.
             assertTrue(refusedPort >= 41000 && refusedPort <= 41002, "refused " + refusedPort);
             assertEquals(1, pipeline.drops(DropReason.SYN_LIMIT_CLIENT));
+            // The other client's SYN is admitted by its own shard, maybe after this RST was written: wait for it.
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (limits.synsInFlight() < 3 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
             assertEquals(3, limits.synsInFlight(), "another client is unaffected");
             for (int i = 0; i < 3; i++) {
                 assertNotNull(tun.nextWritten(5_000), "timed-out SYNs get RSTs");
