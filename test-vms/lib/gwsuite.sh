@@ -26,6 +26,10 @@ gs_cleanup() {
 gs_ns() { echo "$LAB_CLIENT_PREFIX${1#c}"; }   # c1 -> tgs-c1
 gs_in() { local ns; ns=$(gs_ns "$1"); shift; ip netns exec "$ns" "$@"; }   # CLIENT CMD...
 
+# gs_lookup CLIENT NAME: the first IPv4 address dig gets for NAME from torgate, retrying lost queries (dig +short
+# also prints ";; communications error" lines for the tries that timed out).
+gs_lookup() { gs_in "$1" dig +short +time=2 +tries=6 "$2" | grep -E '^[0-9]+(\.[0-9]+){3}$' | head -n 1; }
+
 # gs_want FILE: the expected SHA-256 of /files/FILE.
 gs_want() { awk -v f="./$1" '$2 == f {print $1}' "$TORNET_FILES_SHA256SUMS"; }
 

@@ -108,7 +108,7 @@ ofo() { gs_in c1 nstat -az TcpExtTCPOFOQueue 2>/dev/null | awk '$1 == "TcpExtTCP
 # name (pinned to that answer, so curl's single-try resolver does not turn a lost query into a failure).
 fetch_exact() {
   local c=$1 f=$2 name=$3 addr got want t0=$SECONDS
-  addr=$(gs_in "$c" dig +short +time=2 +tries=6 "$name" | head -n 1)
+  addr=$(gs_lookup "$c" "$name")
   [ -n "$addr" ] || { echo "    $c: no DNS answer for $name"; return 1; }
   want=$(gs_want "$f")
   got=$(gs_in "$c" curl -sS --max-time "$BOUND" --resolve "$name:80:$addr" "http://$name/files/$f" \
