@@ -22,7 +22,7 @@ work=$(mktemp -d /tmp/tgs-suite40.XXXXXX)
 trap 'gs_cleanup; rm -rf "$work"' EXIT
 t_start=$SECONDS
 FLOWS_PER_CLIENT=50
-STALL=10          # curl --speed-time: a transfer that moves < 1 KB/s for this long is an error
+STALL=10          # curl --speed-time: a transfer (rate-limited to 20 KB/s) that moves < 10 KB/s this long fails
 
 gs_up 2 || { tg_summary 40-failclosed; exit 1; }
 url="http://$TORNET_WEB_NAME/files/100M.bin"
@@ -46,12 +46,15 @@ targets=(); for _ in $(seq 1 "$FLOWS_PER_CLIENT"); do targets+=(-o /dev/null "$u
 for c in c1 c2; do
   # One lookup through torgate, then --resolve: 50 parallel lookups (A and AAAA each) would meet torgate's DNS
   # rate limit (a burst of 100 per client), and this scenario is about TCP flows.
-  addr=$(gs_in "$c" dig +short +time=2 +tries=3 "$TORNET_WEB_NAME" | head -n 1)
+  addr=$(gs_lookup "$c" "$TORNET_WEB_NAME")
+  # Small receive buffers: curl --limit-rate reads slowly, and what the socket buffered before the kill (megabytes
+  # with the default tcp_rmem) would keep the transfer "moving" long after torgate died.
+  gs_in "$c" sysctl -qw net.ipv4.tcp_rmem="4096 16384 32768"
   # One line per transfer: "exitcode seconds". --limit-rate keeps every flow active (not finished) at little
   # CPU; --max-time bounds the run even if the stall detection failed.
   # --parallel-immediate: otherwise curl waits for the first connection to a host, hoping to reuse it.
   gs_in "$c" curl -s -Z --parallel-immediate --parallel-max "$FLOWS_PER_CLIENT" --limit-rate 20k \
-    --speed-limit 1000 --speed-time "$STALL" --max-time 120 -w '%{exitcode} %{time_total}\n' \
+    --speed-limit 10000 --speed-time "$STALL" --max-time 120 -w '%{exitcode} %{time_total}\n' \
     --resolve "$TORNET_WEB_NAME:80:$addr" "${targets[@]}" >"$work/$c.out" 2>/dev/null &
   loader[$c]=$!
 done
