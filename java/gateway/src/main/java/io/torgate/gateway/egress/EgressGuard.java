@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -48,12 +49,20 @@ public final class EgressGuard {
         }
     }
 
-    /** Opens a non-blocking channel to an allowed endpoint and starts connecting it. */
+    /**
+     * Opens a non-blocking channel to an allowed endpoint and starts connecting it. A TCP channel gets
+     * TCP_NODELAY: the relay writes whatever the client's segments delivered, and Nagle's algorithm would hold a
+     * small write (a request, the tail of a burst) until the previous one is ACKed, adding a round trip to
+     * request/response latency (issue 8). Batching is done by the relay's buffer, not by the kernel.
+     */
     public SocketChannel open(SocketAddress target) throws IOException {
         check(target);
-        SocketChannel ch = target instanceof UnixDomainSocketAddress
-            ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        boolean unix = target instanceof UnixDomainSocketAddress;
+        SocketChannel ch = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
         try {
+            if (!unix) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
             ch.configureBlocking(false);
             ch.connect(target);
             return ch;

@@ -10,7 +10,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,5 +53,29 @@ class EgressTest {
         }
         assertInstanceOf(IllegalArgumentException.class, assertThrows(IllegalArgumentException.class,
             () -> new EgressGuard(List.of(InetSocketAddress.createUnresolved("tor", 9050)))));
+    }
+
+    @Test
+    void tcpEgressHasNoDelayAndUnixSocketsWork() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
+            SocketAddress socks = server.getLocalSocketAddress();
+            try (SocketChannel ch = new EgressGuard(List.of(socks)).open(socks)) {
+                assertTrue(ch.getOption(StandardSocketOptions.TCP_NODELAY), "Nagle off on the SOCKS socket");
+            }
+            try (SocketChannel plain = SocketChannel.open()) {
+                assertEquals(false, plain.getOption(StandardSocketOptions.TCP_NODELAY), "the JDK default differs");
+            }
+        }
+        Path dir = Files.createTempDirectory("egress");
+        UnixDomainSocketAddress unix = UnixDomainSocketAddress.of(dir.resolve("socks.sock"));
+        try (ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(unix);
+            try (SocketChannel ch = new EgressGuard(List.of(unix)).open(unix)) {
+                assertTrue(ch.isConnectionPending() || ch.isConnected(), "no TCP option is set on a Unix socket");
+            }
+        } finally {
+            Files.deleteIfExists(dir.resolve("socks.sock"));
+            Files.delete(dir);
+        }
     }
 }
