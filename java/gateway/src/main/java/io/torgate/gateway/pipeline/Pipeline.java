@@ -11,6 +11,7 @@ import io.torgate.tun.TunDevice;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
 /**
@@ -68,7 +69,6 @@ public final class Pipeline implements AutoCloseable {
         threads.add(Thread.ofPlatform().name("torgate-tun-reader").start(reader));
     }
 
-    /** Total drops for a reason over the classifier and every worker. */
     /**
      * True while the reader and every worker thread run: a thread that died (a bug escaping its error handler)
      * means packets are no longer moved, so the systemd watchdog must stop being fed. Any thread.
@@ -85,6 +85,7 @@ public final class Pipeline implements AutoCloseable {
         return true;
     }
 
+    /** Total drops for a reason over the classifier and every worker. */
     public long drops(DropReason reason) {
         return DropCounters.sum(allCounters(), reason);
     }
@@ -107,6 +108,24 @@ public final class Pipeline implements AutoCloseable {
     /** Events in the ring not yet consumed by the slowest worker. */
     public long ringOccupancy() {
         return ring.getCursor() - ring.getMinimumGatingSequence();
+    }
+
+    /**
+     * Runs {@code task} on every shard's own thread (see {@link ShardWorker#submit}); the future completes with
+     * the results in shard order once all have run, or fails with the first failure. Any thread.
+     */
+    public <T> CompletableFuture<List<T>> onEachShard(ShardTask<T> task) {
+        List<CompletableFuture<T>> parts = new ArrayList<>(workers.length);
+        for (ShardWorker w : workers) {
+            parts.add(w.submit(task));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<T> results = new ArrayList<>(parts.size());
+            for (CompletableFuture<T> p : parts) {
+                results.add(p.join());
+            }
+            return results;
+        });
     }
 
     /** Number of workers. */

@@ -13,6 +13,8 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -30,8 +32,13 @@ import java.util.function.Consumer;
  * {@code select(timeout-to-next-timer)}; the reader, after publishing, wakes a sleeping worker that got
  * packets. Both sides write their volatile flag before reading the other's, so a publish is never missed.
  *
+ * <p>Control work ({@link #submit}): other threads queue {@link ShardTask}s; the worker runs them at the start of a
+ * turn, so they see and change the shard's flows without locks. The queue allocates per task, which is fine:
+ * tasks come from operators and reloads, never per packet.
+ *
  * <p>Ownership: everything the worker touches (handler, flows, selector, transmit batch, counters) is confined
- * to its thread; {@link #stop()} and {@link #wakeIfSleeping()} are the only methods for other threads.
+ * to its thread; {@link #stop()}, {@link #submit} and {@link #wakeIfSleeping()} are the only methods for other
+ * threads.
  */
 public final class ShardWorker implements Runnable {
     private static final Logger LOG = System.getLogger(ShardWorker.class.getName());
@@ -51,8 +58,11 @@ public final class ShardWorker implements Runnable {
     private final IdleKind idle;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     private final Consumer<SelectionKey> wakeDispatch = this::dispatchAfterSleep;
+    private final ConcurrentLinkedQueue<Pending<?>> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
     private volatile boolean sleeping;
+    /** Set once the loop has ended and its tasks were answered; later submissions fail at once. */
+    private volatile boolean stopped;
     private long next;
     private long now;
     private int idleTurns;
@@ -105,6 +115,7 @@ public final class ShardWorker implements Runnable {
             }
         } finally {
             now = System.nanoTime();
+            runTasks(); // tasks queued before stop still get their answer
             guarded(() -> handler.shutdown(now));
             tx.flush();
             try {
@@ -112,13 +123,15 @@ public final class ShardWorker implements Runnable {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "closing selector: {0}", e.toString());
             }
+            failTasks(); // a task submitted after this point is failed by submit itself
         }
     }
 
     /** One turn: ring, sockets, timers, flush. Returns the work done. */
     int doWork() {
         now = System.nanoTime();
-        int work = drainRing();
+        int work = tasks.isEmpty() ? 0 : runTasks();
+        work += drainRing();
         try {
             work += selector.selectNow(dispatch);
         } catch (IOException e) {
@@ -200,6 +213,52 @@ public final class ShardWorker implements Runnable {
             throw new UncheckedIOException(e);
         } finally {
             sleeping = false;
+        }
+    }
+
+    /**
+     * Runs {@code task} on this worker's thread at the start of its next turn (waking it if it sleeps). Any
+     * thread. The future fails when the task throws, or with {@link IllegalStateException} when the worker has
+     * stopped before running it.
+     */
+    public <T> CompletableFuture<T> submit(ShardTask<T> task) {
+        Pending<T> p = new Pending<>(task, new CompletableFuture<>());
+        tasks.add(p);
+        if (stopped) {
+            failTasks(); // the loop is gone: nobody else will drain the queue
+        }
+        selector.wakeup();
+        return p.result;
+    }
+
+    /** A queued task and the future its submitter waits on. */
+    private record Pending<T>(ShardTask<T> task, CompletableFuture<T> result) {
+        void run(int shard, ShardHandler handler, long now) {
+            try {
+                result.complete(task.run(shard, handler, now));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        void fail() {
+            result.completeExceptionally(new IllegalStateException("the shard worker has stopped"));
+        }
+    }
+
+    private int runTasks() {
+        int n = 0;
+        for (Pending<?> p; (p = tasks.poll()) != null; n++) {
+            p.run(shard, handler, now);
+        }
+        return n;
+    }
+
+    /** After the loop ended: no task will run any more; each queued one fails. */
+    private void failTasks() {
+        stopped = true;
+        for (Pending<?> p; (p = tasks.poll()) != null; ) {
+            p.fail();
         }
     }
 

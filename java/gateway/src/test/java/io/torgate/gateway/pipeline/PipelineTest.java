@@ -99,6 +99,33 @@ class PipelineTest {
     }
 
     @Test
+    void shardTasksRunOnEachWorkerThreadAndFailOnceStopped() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        Pipeline p = pipeline(tun, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, new AtomicInteger());
+        p.start();
+        Thread.sleep(20); // the workers are asleep in their selectors: submit must wake them
+        List<String> ran = p.onEachShard((shard, handler, now) -> shard + "@" + Thread.currentThread().getName()
+            + "/" + ((Recorder) handler).shard).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(List.of("0@torgate-shard-0/0", "1@torgate-shard-1/1", "2@torgate-shard-2/2"), ran);
+        java.util.concurrent.CompletableFuture<Object> failing = p.onEachShard((shard, handler, now) -> {
+            if (shard == 1) {
+                throw new IllegalArgumentException("no such stream");
+            }
+            return shard;
+        }).thenApply(r -> (Object) r);
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> failing.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("no such stream", e.getCause().getMessage());
+        p.close();
+        java.util.concurrent.CompletableFuture<List<Integer>> late = p.onEachShard((shard, handler, now) -> shard);
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> late.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+        tun.close();
+    }
+
+    @Test
     void dropModeIsSilentAndCounted() throws Exception {
         FakeTun tun = new FakeTun(1500);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
