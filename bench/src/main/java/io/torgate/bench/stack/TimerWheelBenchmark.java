@@ -8,7 +8,9 @@ import org.openjdk.jmh.annotations.Setup;
 /**
  * Timer wheel costs with {@code timers} connections' timers scheduled (1 ms tick, 4096 slots, as the interop
  * server uses): re-arming a retransmission timer on an ACK (schedule = move), schedule + cancel, and one
- * {@code expire} tick in which about {@code timers / 200} timers fire and are re-armed 200 ms ahead.
+ * {@code expire} tick in which about {@code timers / 200} timers fire and are re-armed 200 ms ahead; the same
+ * followed by {@code nextDeadline} (the earliest timer has just fired, so the query rescans: the worst case an idle
+ * worker pays before it sleeps).
  */
 public class TimerWheelBenchmark extends StackBenchmarkDefaults {
     private static final long TICK = 1_000_000L;
@@ -62,5 +64,11 @@ public class TimerWheelBenchmark extends StackBenchmarkDefaults {
     public int expireOneTick() {
         now += TICK;
         return wheel.expire(now, rearm);
+    }
+
+    @Benchmark
+    public long expireOneTickThenNextDeadline() {
+        now += TICK;
+        return wheel.expire(now, rearm) + wheel.nextDeadline();
     }
 }

@@ -16,6 +16,11 @@ package io.torgate.stack;
  * through their own fields: scheduling, cancelling and firing never allocate. A timer belongs to at most one wheel
  * at a time. Handlers may schedule and cancel any timer, including the one firing.
  *
+ * <p>{@link #nextDeadline} tells an idle owner how long it may sleep. The wheel keeps a lower bound on the earliest
+ * due tick, exact after any schedule that lowers it; only cancelling or firing the earliest timer makes it stale,
+ * and the next query then scans forward from the old bound (at most one revolution plus the timers it passes), so
+ * the query is O(1) in the common case and never allocates.
+ *
  * <p>Ownership and thread-safety: a wheel and its timers are used by one thread (the worker owning the
  * connections); not thread-safe.
  */
@@ -80,6 +85,10 @@ public final class TimerWheel {
     private long lastTick;
     private boolean started;
     private int size;
+    /** Lower bound on the due tick of every scheduled timer; {@code Long.MAX_VALUE} when none is scheduled. */
+    private long minTick = Long.MAX_VALUE;
+    /** Whether a scheduled timer is due at exactly {@code minTick} (else the bound is stale and needs a scan). */
+    private boolean minExact = true;
 
     /**
      * @param tickNanos resolution, &gt; 0 (e.g. 1 ms for RTO and delayed ACK)
@@ -125,6 +134,55 @@ public final class TimerWheel {
 
     public boolean isScheduled(Timer t) {
         return t.list != Timer.NOT_SCHEDULED;
+    }
+
+    /**
+     * The earliest time at which {@link #expire} will fire a timer: {@code tickNanos} times the smallest due tick
+     * of any scheduled timer (so never earlier than its deadline, and at most one tick later), a time at or before
+     * the last {@code expire} for timers already overdue, or {@code Long.MAX_VALUE} when none is scheduled. An owner
+     * that sleeps until this time and then calls {@code expire} misses no timer. Cheap: O(1) unless the earliest
+     * timer was cancelled or fired since the last query; never allocates.
+     */
+    public long nextDeadline() {
+        if (size == 0) {
+            return Long.MAX_VALUE;
+        }
+        if (!minExact) {
+            rescanMinimum();
+        }
+        return minTick > Long.MAX_VALUE / tickNanos ? Long.MAX_VALUE : minTick * tickNanos;
+    }
+
+    /**
+     * Recomputes {@code minTick} exactly. Overdue timers (and timers being fired) are due at or before the last
+     * processed tick, so they come first; slot timers are due after it. Slots are visited tick by tick from the
+     * bound: a timer whose due tick is the visited tick is the earliest; one that is not lies at least a revolution
+     * ahead, and after a whole revolution every timer has been seen once.
+     */
+    private void rescanMinimum() {
+        long best = Math.min(listMinimum(overdue), listMinimum(firing));
+        long start = started ? Math.max(minTick, lastTick + 1) : minTick;
+        long seenAhead = Long.MAX_VALUE;
+        long end = start + slots;
+        for (long tick = start; tick < end && tick < best; tick++) {
+            for (Timer x = heads[(int) Math.floorMod(tick, (long) slots)]; x != null; x = x.next) {
+                if (x.dueTick == tick) {
+                    best = tick;
+                    break;
+                }
+                seenAhead = Math.min(seenAhead, x.dueTick);
+            }
+        }
+        minTick = Math.min(best, seenAhead);
+        minExact = true;
+    }
+
+    private long listMinimum(int index) {
+        long min = Long.MAX_VALUE;
+        for (Timer x = heads[index]; x != null; x = x.next) {
+            min = Math.min(min, x.dueTick);
+        }
+        return min;
     }
 
     /**
@@ -190,6 +248,10 @@ public final class TimerWheel {
         heads[index] = t;
         t.list = index;
         size++;
+        if (t.dueTick <= minTick) {
+            minTick = t.dueTick;
+            minExact = true;
+        }
     }
 
     private void unlink(Timer t) {
@@ -205,5 +267,11 @@ public final class TimerWheel {
         t.next = null;
         t.list = Timer.NOT_SCHEDULED;
         size--;
+        if (size == 0) {
+            minTick = Long.MAX_VALUE;
+            minExact = true;
+        } else if (t.dueTick == minTick) {
+            minExact = false;
+        }
     }
 }

@@ -11,7 +11,8 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Every scheduled timer fires exactly once unless cancelled, never before its deadline, and at the first
  * {@code expire} whose tick reaches the deadline's tick, so at most one tick late; also when handlers cancel and
- * reschedule, deadlines lie many revolutions ahead, and time jumps by more than a revolution.
+ * reschedule, deadlines lie many revolutions ahead, and time jumps by more than a revolution. {@code nextDeadline}
+ * always equals the earliest pending timer's tick boundary.
  */
 class TimerWheelProperties {
     /** Model state per timer. */
@@ -19,6 +20,17 @@ class TimerWheelProperties {
         boolean pending;
         long deadline;
         int fired;
+    }
+
+    /** The earliest tick boundary at which a pending timer is due, as the wheel files it (ceil to its tick). */
+    private static long modelNextDeadline(Model[] ms, long tick) {
+        long min = Long.MAX_VALUE;
+        for (Model m : ms) {
+            if (m.pending) {
+                min = Math.min(min, Math.ceilDiv(m.deadline, tick) * tick);
+            }
+        }
+        return min;
     }
 
     @Property(tries = 10_000)
@@ -46,6 +58,9 @@ class TimerWheelProperties {
                     wheel.schedule(ts[i], d);
                     ms[i].pending = true;
                     ms[i].deadline = d;
+                }
+                if (rnd.nextBoolean()) {
+                    assertEquals(modelNextDeadline(ms, tick), wheel.nextDeadline(), "after schedule/cancel");
                 }
             }
             long nowTick = Math.floorDiv(now, tick);
@@ -77,6 +92,7 @@ class TimerWheelProperties {
                 }
             }
             assertEquals(pending, wheel.size());
+            assertEquals(modelNextDeadline(ms, tick), wheel.nextDeadline(), "nextDeadline is the earliest due tick");
             assertTrue(firedNow >= 0);
             now += rnd.nextInt(10) == 0 ? rnd.nextLong(horizon) : rnd.nextLong(2L * tick);
         }

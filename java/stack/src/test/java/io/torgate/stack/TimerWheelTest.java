@@ -87,4 +87,41 @@ class TimerWheelTest {
         assertEquals(20, w.expire(1000 * TICK, record));
         assertEquals(0, w.size());
     }
+
+    @Test
+    void nextDeadlineIsTheEarliestTimersTickNotAPollInterval() {
+        TimerWheel w = new TimerWheel(TICK, 4096);
+        assertEquals(Long.MAX_VALUE, w.nextDeadline(), "nothing scheduled: sleep until woken");
+        w.expire(0, record);
+        TimerWheel.Timer keepalive = new TimerWheel.Timer("keepalive", 0);
+        w.schedule(keepalive, 7_200_000 * TICK + 1);
+        assertEquals(7_200_001 * TICK, w.nextDeadline(), "a far timer, many revolutions ahead, is found exactly");
+        TimerWheel.Timer rto = new TimerWheel.Timer("rto", 1);
+        w.schedule(rto, 200 * TICK);
+        assertEquals(200 * TICK, w.nextDeadline());
+        w.schedule(rto, 300 * TICK);
+        assertEquals(300 * TICK, w.nextDeadline(), "moving the earliest later rescans");
+        w.cancel(rto);
+        assertEquals(7_200_001 * TICK, w.nextDeadline(), "cancelling the earliest falls back to the next");
+        w.cancel(keepalive);
+        assertEquals(Long.MAX_VALUE, w.nextDeadline());
+    }
+
+    @Test
+    void nextDeadlineAfterFiringAndForOverdueTimers() {
+        TimerWheel w = new TimerWheel(TICK, 8);
+        TimerWheel.Timer a = new TimerWheel.Timer("a", 0);
+        TimerWheel.Timer b = new TimerWheel.Timer("b", 0);
+        w.expire(0, record);
+        w.schedule(a, 2 * TICK);
+        w.schedule(b, 5 * TICK + 1);
+        assertEquals(2 * TICK, w.nextDeadline());
+        assertEquals(1, w.expire(2 * TICK, record));
+        assertEquals(6 * TICK, w.nextDeadline(), "deadline rounded up to the tick it is filed under");
+        w.expire(10 * TICK, record);
+        w.schedule(a, 3 * TICK);
+        assertTrue(w.nextDeadline() <= 10 * TICK, "an overdue timer is due now");
+        assertEquals(1, w.expire(10 * TICK, record));
+        assertEquals(Long.MAX_VALUE, w.nextDeadline());
+    }
 }

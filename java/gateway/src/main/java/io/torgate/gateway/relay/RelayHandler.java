@@ -49,8 +49,6 @@ public final class RelayHandler implements ShardHandler {
     private static final Logger LOG = System.getLogger(RelayHandler.class.getName());
     /** Timer wheel resolution and size: 1 ms ticks, 4096 slots (4 s per revolution). */
     private static final long TICK_NANOS = 1_000_000L;
-    /** Without a cheap "next deadline" query on the wheel, an idle worker with timers wakes at least this often. */
-    private static final long MAX_SLEEP_NANOS = 10_000_000L;
 
     private final RelaySettings settings;
     private final EgressGuard egress;
@@ -79,7 +77,6 @@ public final class RelayHandler implements ShardHandler {
     private TxQueue tx;
     private TxSink sink;
     private java.nio.channels.Selector selector;
-    private long earliest = Long.MAX_VALUE;
 
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
                         IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, int maxFlows) {
@@ -337,7 +334,6 @@ public final class RelayHandler implements ShardHandler {
             wheel.cancel(f.timer);
         } else if (!wheel.isScheduled(f.timer) || f.timer.deadline() != d) {
             wheel.schedule(f.timer, d);
-            earliest = Math.min(earliest, d);
         }
     }
 
@@ -374,16 +370,14 @@ public final class RelayHandler implements ShardHandler {
                 }
             }
         }
-        if (now < earliest) {
-            return work;
-        }
-        earliest = wheel.size() > 0 ? now + MAX_SLEEP_NANOS : Long.MAX_VALUE;
+        // Cheap when no tick has passed since the last call (no slot to visit).
         return work + wheel.expire(now, onTimer);
     }
 
+    /** Now when DNS answers wait, else the wheel's earliest timer: an idle worker sleeps until exactly then. */
     @Override
     public long nextDeadline(long now) {
-        return dnsWake ? now : earliest;
+        return dnsWake ? now : wheel.nextDeadline();
     }
 
     /** Refuses a held SYN: RST now, everything released. */
