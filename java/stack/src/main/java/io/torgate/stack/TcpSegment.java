@@ -26,10 +26,26 @@ public final class TcpSegment {
      * @return {@link WireError#OK}, or the reason it was rejected (already counted in {@code counters})
      */
     public int parse(ByteBuffer buf, int offset, int length, int srcAddr, int dstAddr, TcpCounters counters) {
+        return parse(buf, offset, length, srcAddr, dstAddr, counters, true);
+    }
+
+    /**
+     * As {@link #parse}, for a segment whose checksum the caller has already verified over these exact bytes and
+     * addresses (the gateway's classifier does, to count {@code bad_tcp_checksum} drops): the length, data offset
+     * and option checks still run, only the second pass over the payload is skipped. Never use it for bytes whose
+     * checksum nobody checked.
+     */
+    public int parseChecksumVerified(ByteBuffer buf, int offset, int length, int srcAddr, int dstAddr,
+                                     TcpCounters counters) {
+        return parse(buf, offset, length, srcAddr, dstAddr, counters, false);
+    }
+
+    private int parse(ByteBuffer buf, int offset, int length, int srcAddr, int dstAddr, TcpCounters counters,
+                      boolean verifyChecksum) {
         this.srcAddr = srcAddr;
         this.dstAddr = dstAddr;
         int code = tcp.wrap(buf, offset, length).checkLength();
-        if (code == WireError.OK && !tcp.verifyChecksum(srcAddr, dstAddr)) {
+        if (code == WireError.OK && verifyChecksum && !tcp.verifyChecksum(srcAddr, dstAddr)) {
             code = WireError.BAD_CHECKSUM;
         }
         if (code == WireError.OK) {

@@ -13,7 +13,10 @@ public class PacketInfo {
     public static final int DROP = 0;
     /** Not served, and the owner worker answers with a TCP RST or an ICMP administratively-prohibited. */
     public static final int REJECT = 1;
-    /** A TCP segment for the stack (a new flow or an existing one). */
+    /**
+     * A TCP segment for the stack (a new flow or an existing one). Its checksum has been verified over the
+     * pseudo-header: the stack parses it with {@code TcpSegment.parseChecksumVerified} and does not verify again.
+     */
     public static final int TCP = 2;
     /** A DNS query over UDP (to any address, port 53). */
     public static final int DNS_UDP = 3;

@@ -143,7 +143,8 @@ public final class RelayHandler implements ShardHandler {
         if (event.verdict != PacketInfo.TCP) {
             return;
         }
-        if (segment.parse(buf, event.transportOffset, event.transportLength, event.sourceAddress,
+        // The classifier verified the checksum (verdict TCP); lengths, data offset and options are checked here.
+        if (segment.parseChecksumVerified(buf, event.transportOffset, event.transportLength, event.sourceAddress,
             event.destinationAddress, tcpCounters) != WireError.OK) {
             refusals.count(event, DropReason.MALFORMED);
             return;
