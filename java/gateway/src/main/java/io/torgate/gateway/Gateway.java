@@ -1,5 +1,10 @@
 package io.torgate.gateway;
 
+import io.torgate.gateway.capture.CaptureControl;
+import io.torgate.gateway.capture.CaptureFilter;
+import io.torgate.gateway.capture.CaptureOptions;
+import io.torgate.gateway.capture.CaptureSwitch;
+import io.torgate.gateway.capture.FlightRecorder;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.dns.DnsConfig;
@@ -52,6 +57,9 @@ public final class Gateway implements AutoCloseable {
 
     private final Deque<Teardown> teardowns = new ArrayDeque<>();
     private final List<RelayHandler> handlers = new ArrayList<>();
+    /** What every packet hook calls: off (one volatile load) until {@code capture start} or a flight recorder. */
+    private final CaptureSwitch captureSwitch = new CaptureSwitch();
+    private CaptureControl capture;
     private Pipeline pipeline;
     private BufferBudget budget;
     private FlowLimits limits;
@@ -92,6 +100,7 @@ public final class Gateway implements AutoCloseable {
             .ipv4(t.address().network(), t.address().prefixLength()).build());
         teardowns.push(new Teardown("tun " + tun.name(), tun));
         LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA");
+        startCapture(config.capture());
 
         GatewayConfig.Limits l = config.limits();
         egress = new EgressGuard(endpoints);
@@ -132,10 +141,25 @@ public final class Gateway implements AutoCloseable {
                 socksPorts, flowsPerShard);
             handlers.add(h);
             return h;
-        });
+        }, captureSwitch);
         pipeline.start();
         teardowns.push(new Teardown("pipeline", pipeline));
         LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(), socks);
+    }
+
+    /**
+     * The capture switch every packet hook calls, and its control ({@code capture start|stop|status|dump}); the
+     * flight recorder is attached at once when configured. Closed after the pipeline (its teardown is pushed
+     * first), so the final RSTs of a shutdown are still captured and the files end complete.
+     */
+    private void startCapture(GatewayConfig.Capture c) {
+        FlightRecorder recorder = c.recorderPackets() == 0 ? null
+            : new FlightRecorder(c.recorderClients(), c.recorderPackets(), CaptureOptions.DEFAULT_SNAP_LENGTH);
+        CaptureOptions defaults = new CaptureOptions(c.directory(), "torgate", CaptureFilter.ALL, c.maxFileBytes(),
+            Math.multiplyExact(c.rotateSeconds(), 1_000_000_000L), c.maxTotalBytes(),
+            CaptureOptions.DEFAULT_RING_SLOTS, CaptureOptions.DEFAULT_SNAP_LENGTH);
+        capture = new CaptureControl(captureSwitch, recorder, defaults);
+        teardowns.push(new Teardown("capture", capture));
     }
 
     /** The TorVM-compatible SOCKS ports on the gateway addresses, when enabled. */
@@ -194,7 +218,7 @@ public final class Gateway implements AutoCloseable {
             dc = dc.withMap(dc.mapEntries(), d.mapFile());
         }
         DnsService dns = new DnsService(dc, keys, torReady, egress, socks,
-            new TunReplySink(tun, 64));
+            new TunReplySink(tun, 64, captureSwitch));
         dns.start();
         teardowns.push(new Teardown("dns", dns));
         LOG.log(Level.INFO, "DNS answered through Tor ({0} mode)", d.mapped() ? "mapped" : "resolve");
@@ -213,6 +237,11 @@ public final class Gateway implements AutoCloseable {
             throw new IOException("name resolver provider " + p.name() + " would be used; torgate refuses to run");
         }
         throw new IOException("the refusing name resolver is not registered (META-INF/services missing)");
+    }
+
+    /** The capture control behind the control socket's {@code capture} commands. */
+    public CaptureControl capture() {
+        return capture;
     }
 
     public Pipeline pipeline() {

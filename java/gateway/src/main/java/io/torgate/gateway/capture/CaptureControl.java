@@ -2,6 +2,7 @@ package io.torgate.gateway.capture;
 
 import io.torgate.gateway.config.Cidr;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,9 @@ import java.util.Locale;
 public final class CaptureControl implements AutoCloseable {
     private final CaptureSwitch tap;
     private final FlightRecorder recorder;
-    private final Path defaultDirectory;
+    private final CaptureOptions defaults;
     private PcapCapture running;
+    private int dumps;
 
     /**
      * @param tap the switch the pipeline calls
@@ -32,10 +34,58 @@ public final class CaptureControl implements AutoCloseable {
      * @param defaultDirectory where captures go without {@code path=}
      */
     public CaptureControl(CaptureSwitch tap, FlightRecorder recorder, Path defaultDirectory) {
+        this(tap, recorder, CaptureOptions.defaults(defaultDirectory, "torgate", CaptureFilter.ALL));
+    }
+
+    /**
+     * @param tap the switch the pipeline calls
+     * @param recorder the flight recorder to keep attached, or null for none
+     * @param defaults directory, prefix and sizes of a capture whose {@code start} does not override them
+     */
+    public CaptureControl(CaptureSwitch tap, FlightRecorder recorder, CaptureOptions defaults) {
         this.tap = tap;
         this.recorder = recorder;
-        this.defaultDirectory = defaultDirectory;
+        this.defaults = defaults;
         tap.attach(recorder);
+    }
+
+    /**
+     * One control-socket command line after the word {@code capture}: {@code start ARGS}, {@code stop},
+     * {@code status} or {@code dump CLIENT [FILE]} (without FILE: {@code DIRECTORY/dump-CLIENT-EPOCHSECONDS-N.pcapng}).
+     *
+     * @return the answer line
+     * @throws IllegalArgumentException for an unknown subcommand or bad arguments (the message says which)
+     * @throws IOException when a capture file cannot be created
+     */
+    public String command(String line) throws IOException {
+        String[] words = line.trim().split("\\s+", 2);
+        String rest = words.length > 1 ? words[1] : "";
+        return switch (words[0]) {
+            case "start" -> start(rest);
+            case "stop" -> stop();
+            case "status" -> status();
+            case "dump" -> dump(rest);
+            default -> throw new IllegalArgumentException("usage: capture start [FILTERS] [path=DIR] [prefix=NAME] "
+                + "[max-file=N] [max-total=N] [rotate=SECONDS] | stop | status | dump CLIENT [FILE]");
+        };
+    }
+
+    private String dump(String args) throws IOException {
+        String[] w = args.trim().split("\\s+");
+        if (w[0].isEmpty() || w.length > 2) {
+            throw new IllegalArgumentException("usage: capture dump CLIENT [FILE]");
+        }
+        Path file;
+        if (w.length == 2) {
+            file = Path.of(w[1]);
+        } else {
+            Files.createDirectories(defaults.directory());
+            synchronized (this) {
+                file = defaults.directory().resolve("dump-" + w[0] + "-" + System.currentTimeMillis() / 1000 + "-"
+                    + (++dumps) + ".pcapng");
+            }
+        }
+        return dump(w[0], file);
     }
 
     /** {@code capture start ARGS}: starts a capture (an error if one runs). */
@@ -88,7 +138,7 @@ public final class CaptureControl implements AutoCloseable {
     }
 
     private CaptureOptions options(String args) {
-        CaptureOptions d = CaptureOptions.defaults(defaultDirectory, "torgate", CaptureFilter.ALL);
+        CaptureOptions d = defaults;
         Path dir = d.directory();
         String prefix = d.prefix();
         long maxFile = d.maxFileBytes();

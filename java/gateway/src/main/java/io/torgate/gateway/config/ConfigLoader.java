@@ -27,7 +27,7 @@ import org.tomlj.TomlParseResult;
  */
 public final class ConfigLoader {
     private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns",
-        "socks_ports", "tor");
+        "socks_ports", "tor", "capture");
 
     private ConfigLoader() {
     }
@@ -58,7 +58,8 @@ public final class ConfigLoader {
             if (!SECTIONS.contains(key)) {
                 var at = toml.inputPositionOf(key);
                 errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
-                    + ": unknown section (known: dns, drop, limits, network, pipeline, socks, socks_ports, tor, tun)");
+                    + ": unknown section (known: capture, dns, drop, limits, network, pipeline, socks, socks_ports, tor, "
+                    + "tun)");
             }
         }
         GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
@@ -70,10 +71,11 @@ public final class ConfigLoader {
         DropPolicy drops = drops(new TomlSection(fileName, toml, "drop", errors));
         GatewayConfig.Dns dns = dns(new TomlSection(fileName, toml, "dns", errors));
         GatewayConfig.SocksPorts ports = socksPorts(new TomlSection(fileName, toml, "socks_ports", errors));
+        GatewayConfig.Capture capture = capture(new TomlSection(fileName, toml, "capture", errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor);
+        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor, capture);
     }
 
     private static GatewayConfig.Tun tun(TomlSection s) {
@@ -188,6 +190,22 @@ public final class ConfigLoader {
         long restart = s.integer("restart_delay_ms", d.restartDelayMillis(), 100, 60_000);
         s.rejectUnknownKeys();
         return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap, restart);
+    }
+
+    private static GatewayConfig.Capture capture(TomlSection s) {
+        GatewayConfig.Capture d = GatewayConfig.Capture.DEFAULT;
+        Path dir = s.parsed("directory", d.directory(), ConfigLoader::absolutePath);
+        // A file must hold at least the pcapng headers and one full packet (CaptureOptions checks it exactly).
+        long file = s.integer("max_file_bytes", d.maxFileBytes(), 64L << 10, 1L << 40);
+        long rotate = s.integer("rotate_seconds", d.rotateSeconds(), 1, 366L * 86_400);
+        long total = s.integer("max_total_bytes", d.maxTotalBytes(), 64L << 10, 1L << 50);
+        if (total < file) {
+            s.error("max_total_bytes", "must be at least max_file_bytes (" + file + ")");
+        }
+        int packets = (int) s.integer("flight_recorder_packets", d.recorderPackets(), 0, 1 << 16);
+        int clients = (int) s.integer("flight_recorder_clients", d.recorderClients(), 1, 1 << 16);
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Capture(dir, file, rotate, total, packets, clients);
     }
 
     private static Path absolutePath(String v) {

@@ -17,9 +17,16 @@ import java.util.List;
  * @param dns the DNS service
  * @param socksPorts the TorVM-compatible SOCKS ports served on the gateway addresses
  * @param tor whether tor is managed by the gateway or external
+ * @param capture where {@code torgate capture} writes and how much, and the flight recorder's size
  */
 public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
-                            DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor) {
+                            DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor, Capture capture) {
+
+    /** With the default [capture] section. */
+    public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
+                         Dns dns, SocksPorts socksPorts, Tor tor) {
+        this(tun, network, pipeline, socks, limits, drops, dns, socksPorts, tor, Capture.DEFAULT);
+    }
 
     /** Without gateway SOCKS ports, with an external tor (the configuration before those sections existed). */
     public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
@@ -52,6 +59,24 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
                       long bootstrapTimeoutMillis, long restartDelayMillis) {
         public static final Tor EXTERNAL = new Tor(false, Path.of("/usr/bin/tor"), Path.of("/var/lib/torgate/tor"),
             Path.of("/run/torgate"), null, 300_000, 1_000);
+    }
+
+    /**
+     * Packet capture (issue 10). Captures are started and stopped at run time through the control socket; these
+     * are their defaults and caps.
+     *
+     * @param directory where capture files go unless a {@code capture start} names another (created on demand)
+     * @param maxFileBytes a file is rotated before it would grow beyond this
+     * @param rotateSeconds a non-empty file is rotated once it is this old
+     * @param maxTotalBytes the oldest files of a capture are deleted to keep its total under this
+     * @param recorderPackets the flight recorder keeps this many recent packets per client for
+     *     {@code capture dump}; 0 turns it off (it costs ~50 ns per packet, bench/results/capture.md)
+     * @param recorderClients the flight recorder keeps rings for at most this many clients
+     */
+    public record Capture(Path directory, long maxFileBytes, long rotateSeconds, long maxTotalBytes,
+                          int recorderPackets, int recorderClients) {
+        public static final Capture DEFAULT = new Capture(Path.of("/var/lib/torgate/capture"), 64L << 20, 3600,
+            1L << 30, 0, 256);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.torgate.gateway.dns;
 
+import io.torgate.gateway.capture.CaptureTap;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
@@ -21,11 +22,18 @@ public final class TunReplySink implements DnsReplySink {
     private final PacketBatch batch;
     private final int vnet;
     private final int maxPacket;
+    private final CaptureTap capture;
     private int count;
     private volatile long dropped;
 
     public TunReplySink(TunDevice tun, int slots) {
+        this(tun, slots, CaptureTap.NONE);
+    }
+
+    /** As above, reporting each reply queued for the TUN to {@code capture} as sent. */
+    public TunReplySink(TunDevice tun, int slots, CaptureTap capture) {
         this.tun = tun;
+        this.capture = capture;
         this.vnet = tun.vnetHeaderLength();
         this.maxPacket = Math.min(tun.mtu(), DnsRequest.HEADROOM + DnsRequest.MAX_RESPONSE);
         this.batch = new PacketBatch(slots, vnet + DnsRequest.HEADROOM + DnsRequest.MAX_RESPONSE);
@@ -46,6 +54,7 @@ public final class TunReplySink implements DnsReplySink {
             batch.buffer().put(at + i, (byte) 0);
         }
         batch.buffer().put(at + vnet, packet, offset, length);
+        capture.sent(batch.buffer(), at + vnet, length);
         batch.setLength(count, vnet + length);
         count++;
     }

@@ -2,6 +2,7 @@ package io.torgate.gateway.pipeline;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
+import io.torgate.gateway.capture.CaptureTap;
 import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.PacketClassifier;
@@ -39,6 +40,15 @@ public final class Pipeline implements AutoCloseable {
      */
     public Pipeline(TunDevice tun, GatewayConfig.Pipeline pipeline, PacketClassifier classifier,
                     IntFunction<ShardHandler> handlers) throws IOException {
+        this(tun, pipeline, classifier, handlers, CaptureTap.NONE);
+    }
+
+    /**
+     * As above, reporting packets read (received or dropped by the classifier), refused by a worker (dropped) and
+     * written (sent) to {@code capture}: the gateway's {@code CaptureSwitch}.
+     */
+    public Pipeline(TunDevice tun, GatewayConfig.Pipeline pipeline, PacketClassifier classifier,
+                    IntFunction<ShardHandler> handlers, CaptureTap capture) throws IOException {
         this.tun = tun;
         this.classifier = classifier;
         int slotSize = tun.mtu() + tun.vnetHeaderLength();
@@ -54,11 +64,11 @@ public final class Pipeline implements AutoCloseable {
         }
         this.workers = new ShardWorker[pipeline.workers()];
         for (int i = 0; i < workers.length; i++) {
-            TxQueue tx = new TxQueue(tun, Math.max(16, pipeline.readBatch()), slotSize);
+            TxQueue tx = new TxQueue(tun, Math.max(16, pipeline.readBatch()), slotSize, capture);
             workers[i] = new ShardWorker(i, ring, rx.buffer(), handlers.apply(i), tx, pipeline.idle());
             ring.addGatingSequences(workers[i].sequence());
         }
-        this.reader = new TunReader(tun, ring, rx, classifier, workers, pipeline.readBatch());
+        this.reader = new TunReader(tun, ring, rx, classifier, workers, pipeline.readBatch(), capture);
     }
 
     /** Starts the worker threads, then the reader. */

@@ -1,6 +1,7 @@
 package io.torgate.gateway.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
+import io.torgate.gateway.capture.CaptureTap;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.tun.PacketBatch;
@@ -24,6 +25,10 @@ import java.util.concurrent.locks.LockSupport;
  * the TUN is empty the thread blocks in {@link TunDevice#await}; when the ring is full it parks briefly, and the
  * kernel's TUN queue absorbs (and beyond that drops) the excess: backpressure never grows memory.
  *
+ * <p>Capture: each packet goes to the {@link CaptureTap} once, after it is classified: as "dropped" with its
+ * reason when the classifier drops or rejects it, as "received" otherwise (a drop a worker decides later is
+ * reported again, by the worker, as "dropped").
+ *
  * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
  */
 final class TunReader implements Runnable {
@@ -37,6 +42,7 @@ final class TunReader implements Runnable {
     private final PacketBatch batch;
     private final PacketClassifier classifier;
     private final ShardWorker[] workers;
+    private final CaptureTap capture;
     private final int readBatch;
     private final int mask;
     private volatile boolean running = true;
@@ -45,8 +51,9 @@ final class TunReader implements Runnable {
     private long batches;
 
     TunReader(TunDevice tun, RingBuffer<PacketEvent> ring, PacketBatch batch, PacketClassifier classifier,
-              ShardWorker[] workers, int readBatch) {
+              ShardWorker[] workers, int readBatch, CaptureTap capture) {
         this.tun = tun;
+        this.capture = capture;
         this.ring = ring;
         this.batch = batch;
         this.classifier = classifier;
@@ -102,7 +109,13 @@ final class TunReader implements Runnable {
         for (long seq = lo; seq <= hi; seq++) {
             PacketEvent event = ring.get(seq);
             event.length = batch.length(event.slot);
-            int verdict = classifier.classify(buf, batch.slotOffset(event.slot), event.length, event);
+            int at = batch.slotOffset(event.slot);
+            int verdict = classifier.classify(buf, at, event.length, event);
+            if (verdict == PacketInfo.DROP || verdict == PacketInfo.REJECT) {
+                capture.dropped(buf, at, event.length, event.reason);
+            } else {
+                capture.received(buf, at, event.length);
+            }
             event.shard = verdict == PacketInfo.DROP ? -1 : Integer.remainderUnsigned(event.flowHash, workers.length);
             if (event.shard >= 0) {
                 shards |= 1L << event.shard;

@@ -1,5 +1,6 @@
 package io.torgate.gateway.pipeline;
 
+import io.torgate.gateway.capture.CaptureTap;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
@@ -16,12 +17,16 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: one worker thread. Not thread-safe. A packet the kernel refuses (its queue full) is counted in
  * {@link #dropped()} and not retried: TCP retransmits, DNS clients retry.
+ *
+ * <p>Capture: {@link #commit} reports each queued packet to the {@link CaptureTap} as "sent" (a pipeline's
+ * {@code CaptureSwitch}: one volatile load and a branch while capture is off).
  */
 public final class TxQueue {
     private static final Logger LOG = System.getLogger(TxQueue.class.getName());
 
     private final TunDevice tun;
     private final PacketBatch batch;
+    private final CaptureTap capture;
     private int count;
     private long sent;
     private long dropped;
@@ -32,8 +37,19 @@ public final class TxQueue {
      * @param slotSize bytes per slot (at least the MTU)
      */
     public TxQueue(TunDevice tun, int slots, int slotSize) {
+        this(tun, slots, slotSize, CaptureTap.NONE);
+    }
+
+    /** As above, reporting every committed packet to {@code capture} as sent. */
+    public TxQueue(TunDevice tun, int slots, int slotSize, CaptureTap capture) {
         this.tun = tun;
         this.batch = new PacketBatch(slots, slotSize);
+        this.capture = capture;
+    }
+
+    /** Where this queue's packets (and the worker's refusals) are reported for capture. */
+    public CaptureTap capture() {
+        return capture;
     }
 
     /** The transmit memory (big-endian); build packets at the offset {@link #claim()} returns. */
@@ -57,6 +73,7 @@ public final class TxQueue {
     /** Queues the packet built in the last claimed slot; a zero length abandons it. */
     public void commit(int length) {
         if (length > 0) {
+            capture.sent(batch.buffer(), batch.slotOffset(count), length);
             batch.setLength(count, length);
             count++;
         }

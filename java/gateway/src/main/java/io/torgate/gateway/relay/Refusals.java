@@ -34,14 +34,15 @@ final class Refusals {
 
     /** Counts a refused packet and answers it with a RST (RFC 9293 3.10.7.1; never for a RST). */
     void reset(PacketEvent event, ByteBuffer buf, DropReason reason) {
-        count(event, reason);
+        count(event, buf, reason);
         int off = tx.claim();
         tx.commit(rejects.tcpReset(buf, event, tx.buffer(), off));
     }
 
-    /** Counts a refused packet without answering it. */
-    void count(PacketEvent event, DropReason reason) {
+    /** Counts a refused packet without answering it, and reports it to capture as dropped. */
+    void count(PacketEvent event, ByteBuffer buf, DropReason reason) {
         counters.increment(reason);
+        tx.capture().dropped(buf, event.ipOffset, event.ipLength, reason);
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "{0}: refused: {1}", Addresses.flow(event.sourceAddress, event.sourcePort,
                 event.destinationAddress, event.destinationPort), reason.label());

@@ -146,7 +146,7 @@ public final class RelayHandler implements ShardHandler {
         // The classifier verified the checksum (verdict TCP); lengths, data offset and options are checked here.
         if (segment.parseChecksumVerified(buf, event.transportOffset, event.transportLength, event.sourceAddress,
             event.destinationAddress, tcpCounters) != WireError.OK) {
-            refusals.count(event, DropReason.MALFORMED);
+            refusals.count(event, buf, DropReason.MALFORMED);
             return;
         }
         Flow f = flows.get(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);

@@ -50,6 +50,31 @@ class CaptureControlTest {
     }
 
     @Test
+    void commandLinesDispatchAndDumpToTheConfiguredDirectory() throws Exception {
+        CaptureSwitch tap = new CaptureSwitch();
+        FlightRecorder recorder = new FlightRecorder(8, 16, 2048);
+        Path home = dir.resolve("home");
+        CaptureOptions defaults = new CaptureOptions(home, "torgate", CaptureFilter.ALL, 1 << 20, 60_000_000_000L,
+            4 << 20, 1024, 2048);
+        try (CaptureControl control = new CaptureControl(tap, recorder, defaults)) {
+            assertEquals("no capture running; recorder: 0 clients", control.command("status"));
+            assertEquals("capturing to " + home.resolve("torgate-*.pcapng"), control.command("start dir=dropped"));
+            assertTrue(control.command("status").startsWith("capturing to " + home + ": 0 written"));
+            byte[] syn = Packets.syn("10.99.0.2", 40000, "10.99.0.1", 80);
+            tap.received(ByteBuffer.wrap(syn), 0, syn.length);
+            assertTrue(control.command("stop").startsWith("stopped: 0 packets written"), "dir=dropped filtered it");
+            String dumped = control.command("  dump 10.99.0.2 ");
+            assertTrue(dumped.matches("dumped 1 packets of 10\\.99\\.0\\.2 to " + home + "/dump-10\\.99\\.0\\.2-\\d+-1"
+                + "\\.pcapng"), dumped);
+            Path file = Path.of(dumped.substring(dumped.indexOf(" to ") + 4));
+            assertEquals(List.of("80"), Tshark.fields(file, "tcp.dstport"));
+            assertThrows(IllegalArgumentException.class, () -> control.command("restart"));
+            assertThrows(IllegalArgumentException.class, () -> control.command("dump"));
+            assertThrows(IllegalArgumentException.class, () -> control.command("dump a b c"));
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithAMessage() {
         CaptureControl control = new CaptureControl(new CaptureSwitch(), null, dir);
         assertThrows(IllegalArgumentException.class, () -> control.start("colour=red"));

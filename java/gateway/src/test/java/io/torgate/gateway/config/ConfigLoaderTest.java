@@ -41,6 +41,20 @@ class ConfigLoaderTest {
         assertTrue(!c.drops().rejects(DropReason.UDP_PORT));
         assertEquals(new GatewayConfig.SocksPorts(false, 9050, 9049), c.socksPorts());
         assertEquals(GatewayConfig.Tor.EXTERNAL, c.tor());
+        assertEquals(GatewayConfig.Capture.DEFAULT, c.capture());
+    }
+
+    @Test
+    void captureSection() throws Exception {
+        assertEquals(GatewayConfig.Capture.DEFAULT, ConfigLoader.parse("t.toml", MINIMAL).capture());
+        GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL + "[capture]\ndirectory = \"/tmp/cap\"\n"
+            + "max_file_bytes = 1048576\nrotate_seconds = 60\nmax_total_bytes = 4194304\n"
+            + "flight_recorder_packets = 128\nflight_recorder_clients = 8\n");
+        assertEquals(new GatewayConfig.Capture(Path.of("/tmp/cap"), 1 << 20, 60, 4 << 20, 128, 8), c.capture());
+        assertError(MINIMAL + "[capture]\nmax_file_bytes = 2097152\nmax_total_bytes = 1048576\n",
+            "capture.max_total_bytes: must be at least max_file_bytes");
+        assertError(MINIMAL + "[capture]\ndirectory = \"cap\"\n", "capture.directory: must be an absolute path");
+        assertError(MINIMAL + "[capture]\nring = 1\n", "capture.ring: unknown key");
     }
 
     @Test
