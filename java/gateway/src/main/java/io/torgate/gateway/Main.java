@@ -17,12 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code torgate} command line: {@code torgate run --config FILE}, {@code torgate check-config FILE}.
+ * The {@code torgate} command line: {@code torgate run --config FILE}, {@code torgate check-config FILE},
+ * {@code torgate replay FILE} ({@link ReplayCommand}).
  * Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 invalid configuration.
  */
 @Command(name = "torgate", mixinStandardHelpOptions = true, version = "torgate 0.1.0",
     description = "Transparent Tor gateway: TUN -> userspace TCP -> SOCKS5 to Tor.",
-    subcommands = {Main.Run.class, Main.CheckConfig.class})
+    subcommands = {Main.Run.class, Main.CheckConfig.class, ReplayCommand.class})
 public final class Main {
     static final int EXIT_CONFIG = 3;
 

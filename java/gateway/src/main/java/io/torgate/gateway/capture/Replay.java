@@ -66,6 +66,7 @@ public final class Replay {
     private int packets;
     private int fromServer;
     private int sentByGateway;
+    private int annotations;
     private int flowCount;
 
     private Replay(PrintStream out, ReplayOptions options) {
@@ -113,6 +114,10 @@ public final class Replay {
             feedUpstream(buf, off, len);
             return;
         }
+        if (isDropAnnotation(reader, buf, off, len)) {
+            annotations++;
+            return;
+        }
         packets++;
         ReplayFlow known = flowOf(buf, off, len, false);
         if (known != null) {
@@ -125,6 +130,21 @@ public final class Replay {
             return;
         }
         tcp(buf, off, len);
+    }
+
+    /**
+     * True for the second record of a packet a worker of the captured gateway refused: {@code torgate capture}
+     * writes such a packet once as received (the reader passed it) and again as dropped with its reason (the
+     * worker refused it, e.g. {@code no_flow}); the first copy replays it, so this one is skipped. A drop comment on
+     * a packet this classifier drops too is the only record of a classifier drop and is replayed.
+     */
+    private boolean isDropAnnotation(PcapReader reader, ByteBuffer buf, int off, int len) {
+        String comment = reader.comment();
+        if (comment == null || !comment.startsWith("dropped: ")) {
+            return false;
+        }
+        int verdict = classifier.classify(buf, off, len, info);
+        return verdict != PacketInfo.DROP && verdict != PacketInfo.REJECT;
     }
 
     /** A client segment the classifier passed: to its flow, or a new flow when it is a SYN. */
@@ -290,7 +310,8 @@ public final class Replay {
     private void summary(long skippedFrames) {
         StringBuilder sb = new StringBuilder();
         sb.append("replayed ").append(packets).append(" client packets, ").append(fromServer)
-            .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets (")
+            .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets, ").append(annotations)
+            .append(" drop annotations (")
             .append(skippedFrames).append(" non-IP frames skipped); ").append(flowCount).append(" flows, ")
             .append(sink.segments).append(" segments sent by the stack");
         out.println(sb);
