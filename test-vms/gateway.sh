@@ -9,6 +9,7 @@
 #        gateway.sh cmd               print the hook command lab.sh uses by default
 #   TG_DNS_MODE=mapped|resolve        DNS mode (default mapped: names get virtual addresses and travel to
 #                                     the exit in the CONNECT, so the exit resolves them)
+#   TG_LOG_LEVEL                      torgate's --log-level (default INFO; FINE logs every drop with its reason)
 #   TG_JAVA_OPTS                      JVM options (default -Xmx384m: two cores and many namespaces share the box)
 #   TORGATE_JAR                       the jar (default java/gateway/target/torgate.jar of this checkout)
 set -euo pipefail
@@ -51,6 +52,8 @@ connect_timeout_ms = 15000
 enabled = true
 mode = "$mode"
 EOF
+  # Mapped mode keeps its name map across gateway restarts: a client's cached answer stays valid.
+  [ -z "${TG_GW_STATE:-}" ] || printf 'map_file = "%s"\n' "$TG_GW_STATE/dns-map"
 }
 
 run() {
@@ -69,7 +72,7 @@ run() {
   tg_log "torgate: $JAR, config $st/torgate.toml (DNS ${TG_DNS_MODE:-mapped})"
   # shellcheck disable=SC2086  # TG_JAVA_OPTS is a list of options
   exec "$java" --enable-native-access=ALL-UNNAMED ${TG_JAVA_OPTS:--Xmx384m} -jar "$st/torgate.jar" \
-    run --config "$st/torgate.toml"
+    run --config "$st/torgate.toml" --log-level "${TG_LOG_LEVEL:-INFO}"
 }
 
 case ${1:-} in

@@ -224,6 +224,7 @@ cmd_up() {
         tail -n 20 "$ST/tor/notice.log" >&2 2>/dev/null; cmd_down_lab' EXIT
   ST=$OWN_ST; MARK=$ST/
   mkdir -p "$ST" "$RUN"
+  rm -f "$ST/dns-map"   # a new lab starts with an empty DNS name map
   echo "$ST" >"$RUN/owner"
   tornet up
   make_gw

@@ -12,6 +12,11 @@
 #                                         kernel (ip rule to the main table + nft forward accept): a deliberate leak
 #        leakcheck.sh hole6 open|close    anti-test: IPv6 on the gateway's upstream link (+ nft output accept; the
 #                                         kernel then sends DAD, MLD and router solicitations): a deliberate leak
+#        leakcheck.sh holect open|close [CLIENT]   anti-test: the known transparent-proxy leak. Packets from CLIENT
+#                                         that conntrack calls INVALID (a closed or unknown flow) bypass tun0 and
+#                                         are routed upstream, as they bypass a REDIRECT rule (nat sees no INVALID)
+#        leakcheck.sh hole6client open|close [CLIENT]   anti-test: CLIENT's IPv6 routed upstream by the kernel
+#                                         (IPv6 on up0, a route and a neighbour for it, nft forward accept)
 #        leakcheck.sh filter              print the allow filter (pcap-filter syntax)
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -110,12 +115,61 @@ hole6() { # open|close: IPv6 on the upstream link, past the output rule
   esac
 }
 
+vif_of() { local n=${1#c}; n=${n#"$LAB_CLIENT_PREFIX"}; echo "vif$n"; }
+CT_MARK=0x7a
+
+holect() { # open|close CLIENT: ct state invalid from the client's vif is marked and routed by the main table
+  local vif
+  vif=$(vif_of "$2")
+  case $1 in
+    open)
+      printf '%s\n' 'table inet leakcheck_ct {' ' chain pre {' \
+        '  type filter hook prerouting priority mangle; policy accept;' \
+        "  iifname \"$vif\" ct state invalid counter meta mark set $CT_MARK" ' }' '}' | nft_gw -f -
+      ip -n "$LAB_GW_NS" rule add fwmark "$CT_MARK" lookup main priority 45
+      nft_gw insert rule inet torgate_lab forward iifname "$vif" meta mark "$CT_MARK" accept \
+        comment '"leakcheck hole"'
+      ;;
+    close)
+      while ip -n "$LAB_GW_NS" rule del fwmark "$CT_MARK" lookup main priority 45 2>/dev/null; do :; done
+      nft_hole_del forward
+      nft_gw delete table inet leakcheck_ct 2>/dev/null || true
+      ;;
+    *) tg_die "holect open|close [CLIENT]" ;;
+  esac
+}
+
+hole6client() { # open|close CLIENT: IPv6 from the client's vif routed upstream (main table, up0)
+  local vif mac
+  vif=$(vif_of "$2")
+  case $1 in
+    open)
+      mac=$(ip -n "$LAB_CAPTURE_NS" link show "$LAB_CAPTURE_IF" | awk '/link\/ether/ {print $2}')
+      ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=0" "net.ipv6.conf.$vif.force_forwarding=1"
+      ip -n "$LAB_GW_NS" -6 neigh replace fe80::1 lladdr "$mac" dev up0 nud permanent
+      ip -n "$LAB_GW_NS" -6 route replace default via fe80::1 dev up0
+      ip -n "$LAB_GW_NS" -6 rule add iif "$vif" lookup main priority 50
+      nft_gw insert rule inet torgate_lab forward iifname "$vif" meta nfproto ipv6 accept comment '"leakcheck hole"'
+      nft_gw insert rule inet torgate_lab output meta nfproto ipv6 accept comment '"leakcheck hole"'
+      ;;
+    close)
+      while ip -n "$LAB_GW_NS" -6 rule del iif "$vif" lookup main priority 50 2>/dev/null; do :; done
+      ip netns exec "$LAB_GW_NS" sysctl -qw "net.ipv6.conf.up0.disable_ipv6=1"
+      nft_hole_del forward
+      nft_hole_del output
+      ;;
+    *) tg_die "hole6client open|close [CLIENT]" ;;
+  esac
+}
+
 case ${1:-} in
   start) [ $# -eq 2 ] || tg_die "usage: leakcheck.sh start NAME"; tg_need_root; cmd_start "$2" ;;
   stop) [ $# -eq 2 ] || tg_die "usage: leakcheck.sh stop NAME"; tg_need_root; cmd_stop "$2" ;;
   check) [ $# -eq 2 ] || tg_die "usage: leakcheck.sh check PCAP"; classify "$2" ;;
   hole) tg_need_root; hole "${2:-}" "${3:-c1}" ;;
   hole6) tg_need_root; hole6 "${2:-}" ;;
+  holect) tg_need_root; holect "${2:-}" "${3:-c1}" ;;
+  hole6client) tg_need_root; hole6client "${2:-}" "${3:-c1}" ;;
   filter) allow_filter ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; [ "${1:-}" = --help ] ;;
 esac
