@@ -3,15 +3,16 @@
 # fault a client VM resolves the name through torgate (dig, retrying as a resolver does) and fetches the 10M
 # file by name (SHA-256 exact, bounded), while the other client fetches 1M; a leak capture runs throughout.
 #   loss 5%, reorder 25% (with delay), duplicate 5%: both directions of both client links;
-#   corrupt 1%: packets from the clients to torgate (torgate must drop them by their checksum: RFC 9293 3.1).
+#   corrupt 1%: both directions: packets from the clients to torgate (torgate must drop them by their checksum:
+#   RFC 9293 3.1, and the client retransmits) and from torgate to the clients (the client's kernel drops them,
+#   TcpInCsumErrors must grow, and torgate must retransmit what was lost: the SHA-256 stays exact).
 # With `tc netem` (sch_netem) the faults are netem's. This machine's kernel has no sch_netem (the check below
 # says so), so the same faults are made with nftables and htb instead, in each client's output and on the
 # gateway side towards the clients: `numgen random` drop (loss), `dup to` (duplication), a random 25% put in a
 # slow htb class (those packets wait behind a queue: reordering with delay; the client's TCPOFOQueue counter
 # must show out-of-order arrivals), and a raw payload write without checksum update at the gateway's vif
-# ingress (corruption; the client's tx checksum offload is off so its checksums are final before the write).
-# Not covered: corruption towards the clients (the client kernel's own verification, not torgate, is at stake,
-# and on veth an nft write at ingress is not caught by the kernel's checksum state).
+# ingress (corruption towards torgate; the client's tx checksum offload is off so its checksums are final before
+# the write) and at the vif's egress (corruption towards the client, after torgate's checksums).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../lib/common.sh
@@ -45,7 +46,7 @@ fault_on() {
         loss) set -- loss 5% ;; reorder) set -- delay 10ms reorder 25% 50% ;;
         duplicate) set -- duplicate 5% ;; corrupt) set -- corrupt 1% ;;
       esac
-      [ "$kind" = corrupt ] || ip netns exec "$LAB_GW_NS" tc qdisc replace dev "vif$n" root netem "$@"
+      ip netns exec "$LAB_GW_NS" tc qdisc replace dev "vif$n" root netem "$@"
       ip netns exec "$(gs_ns "c$n")" tc qdisc replace dev eth0 root netem "$@"
       continue
     fi
@@ -56,10 +57,15 @@ fault_on() {
       reorder) c_rule="numgen random mod 100 < 25 counter meta priority set 1:20"; g_rule=$c_rule
                slow_class "$(gs_ns "c$n")" eth0; slow_class "$LAB_GW_NS" "vif$n" ;;
       corrupt) ip netns exec "$(gs_ns "c$n")" ethtool -K eth0 tx off >/dev/null
+               # Towards the client: the egress hook of the gateway's vif, after torgate wrote its checksums and
+               # the kernel forwarded the packet; the write lands in the payload (TCP header + 32 bytes: the
+               # first data bytes with timestamps), so a corruption let through would break the SHA-256.
                nft_g -f - <<NFT
 table netdev tgs_fault_$n {
   chain in { type filter hook ingress device "vif$n" priority 0;
     ip protocol tcp numgen random mod 100 < 1 counter @th,64,32 set 0x0badf00d; }
+  chain out { type filter hook egress device "vif$n" priority 0;
+    ip protocol tcp numgen random mod 100 < 1 counter @th,256,32 set 0x0badf00d; }
 }
 NFT
                continue ;;
@@ -103,6 +109,11 @@ fault_off() {
   done
 }
 ofo() { gs_in c1 nstat -az TcpExtTCPOFOQueue 2>/dev/null | awk '$1 == "TcpExtTCPOFOQueue" {print $2}'; }
+csum_errors() { # segments the clients' kernels dropped for a bad checksum (corruption towards the clients)
+  local n=0 c
+  for c in c1 c2; do n=$((n + $(gs_in "$c" nstat -az TcpInCsumErrors | awk '$1 == "TcpInCsumErrors" {print $2}'))); done
+  echo "$n"
+}
 
 # fetch_exact CLIENT FILE NAME: resolves NAME through torgate (dig retries lost queries), then a plain curl by
 # name (pinned to that answer, so curl's single-try resolver does not turn a lost query into a failure).
@@ -120,7 +131,7 @@ fetch_exact() {
 scenario() { # KIND
   local kind=$1 bg o0 hits
   echo "  -- $kind"
-  o0=$(ofo)
+  o0=$(ofo) e0=$(csum_errors)
   fault_on "$kind"
   gs_capture_start "netem-$kind"
   fetch_exact c2 1M.bin "$TORNET_WEB2_NAME" >"/tmp/tgs-suite50-$kind.bg" 2>&1 &
@@ -133,6 +144,11 @@ scenario() { # KIND
   if [ "$NETEM" = 0 ]; then
     hits=$(fault_counted)
     check "$kind: the fault hit packets ($hits)" test "$hits" -gt 0
+  fi
+  if [ "$kind" = corrupt ]; then
+    e1=$(csum_errors)
+    check "corrupt: the clients dropped corrupted segments from torgate by checksum (TcpInCsumErrors +$((e1 - e0)))" \
+      test "$e1" -gt "$e0"
   fi
   [ "$kind" = reorder ] && check "reorder: c1 received segments out of order (TCPOFOQueue +$(($(ofo) - o0)))" \
     test "$(ofo)" -gt "$o0"
