@@ -21,6 +21,7 @@ extern "C" {
 /* Open flags for tg_tun_open (our own bits, translated to IFF_* inside). */
 #define TG_TUN_MULTI_QUEUE 0x1 /* IFF_MULTI_QUEUE: several fds may attach to one device */
 #define TG_TUN_VNET_HDR 0x2    /* IFF_VNET_HDR: each packet is prefixed by a struct virtio_net_hdr */
+#define TG_TUN_TSO 0x4         /* with TG_TUN_VNET_HDR: TCP segmentation offload (TUN_F_TSO4) as well */
 
 /* Bits of the tg_tun_wait result. */
 #define TG_TUN_READABLE 0x1 /* the TUN fd has a packet (or an error) pending */
@@ -37,7 +38,9 @@ int tg_tun_vnet_hdr_length(void);
  * creating the interface if needed; an empty name lets the kernel choose one. The actual name is copied to
  * `actual_name` (at least tg_tun_max_name_length() + 1 bytes) when it is not NULL. With TG_TUN_VNET_HDR the
  * header size is set (TUNSETVNETHDRSZ) and checksum offload is enabled (TUNSETOFFLOAD, TUN_F_CSUM), so the
- * kernel may hand over packets whose transport checksum is still partial (flagged in the header).
+ * kernel may hand over packets whose transport checksum is still partial (flagged in the header). With TG_TUN_TSO
+ * as well, TUN_F_TSO4 is enabled: reads may return TCP super-segments of up to 64 KiB (gso_type TCPV4 in the
+ * header) and writes may pass such super-segments for the kernel to cut at gso_size.
  * Returns the fd, or -ENAMETOOLONG, -EINVAL (bad name), -EPERM (no CAP_NET_ADMIN), -EBUSY (attached), ...
  */
 int tg_tun_open(const char *name, int flags, char *actual_name);
@@ -57,6 +60,17 @@ int tg_tun_set_up(const char *name);
  * after at least one packet returns the count; the error shows again on the next call.
  */
 int tg_tun_read_batch(int fd, uint8_t *base, int slot_size, int max, int32_t *lens);
+
+/*
+ * Reads packets packed back to back into base[from, to): each read(2) is offered max_frame bytes at the current
+ * position, so a packet is read only while at least max_frame bytes remain; the next one starts at the following
+ * 64-byte boundary (cache-line aligned headers). offs[i] and lens[i] receive each packet's offset (from base)
+ * and length. Stops at EAGAIN, after `max` packets or when less than max_frame bytes remain. Returns the count;
+ * errors as tg_tun_read_batch. This lets variable-length packets (64 KiB TSO super-segments next to 40-byte ACKs)
+ * share one buffer instead of each taking a worst-case slot.
+ */
+int tg_tun_read_packed(int fd, uint8_t *base, int from, int to, int max_frame, int max, int32_t *offs,
+                       int32_t *lens);
 
 /*
  * Writes n packets, packet i being lens[i] bytes at base + offs[i]. Returns how many were written; stops

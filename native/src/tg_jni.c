@@ -41,13 +41,13 @@ static jint j_max_name_length(JNIEnv *env, jclass cls) { return tg_tun_max_name_
 static jint j_vnet_hdr_length(JNIEnv *env, jclass cls) { return tg_tun_vnet_hdr_length(); }
 
 /* Opens the device; the kernel-chosen name is written into actual (a byte[] of at least IFNAMSIZ bytes). */
-static jint j_open(JNIEnv *env, jclass cls, jstring jname, jboolean multi_queue, jboolean vnet_hdr,
+static jint j_open(JNIEnv *env, jclass cls, jstring jname, jboolean multi_queue, jboolean vnet_hdr, jboolean tso,
                    jbyteArray actual) {
   char buf[IFNAMSIZ];
   if (jname == NULL || actual == NULL) return -EINVAL;
   if ((*env)->GetArrayLength(env, actual) < tg_tun_max_name_length() + 1) return -EINVAL;
   memset(buf, 0, sizeof(buf));
-  int flags = (multi_queue ? TG_TUN_MULTI_QUEUE : 0) | (vnet_hdr ? TG_TUN_VNET_HDR : 0);
+  int flags = (multi_queue ? TG_TUN_MULTI_QUEUE : 0) | (vnet_hdr ? TG_TUN_VNET_HDR : 0) | (tso ? TG_TUN_TSO : 0);
   const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
   if (name == NULL) return -ENOMEM;
   int fd = tg_tun_open(name, flags, buf);
@@ -68,6 +68,12 @@ static jint j_set_up(JNIEnv *env, jclass cls, jstring jname) { WITH_NAME(env, jn
 
 static jint j_read_batch(JNIEnv *env, jclass cls, jint fd, jlong base, jint slot_size, jint max, jlong lens) {
   return tg_tun_read_batch(fd, (uint8_t *)(intptr_t)base, slot_size, max, (int32_t *)(intptr_t)lens);
+}
+
+static jint j_read_packed(JNIEnv *env, jclass cls, jint fd, jlong base, jint from, jint to, jint max_frame,
+                          jint max, jlong offs, jlong lens) {
+  return tg_tun_read_packed(fd, (uint8_t *)(intptr_t)base, from, to, max_frame, max, (int32_t *)(intptr_t)offs,
+                            (int32_t *)(intptr_t)lens);
 }
 
 static jint j_write_batch(JNIEnv *env, jclass cls, jint fd, jlong base, jlong offs, jlong lens, jint n) {
@@ -108,7 +114,7 @@ static jstring j_strerror(JNIEnv *env, jclass cls, jint err) {
 static jintArray j_kernel_constants(JNIEnv *env, jclass cls) {
   const jint values[] = {
       (jint)TUNSETIFF, (jint)TUNSETOFFLOAD, (jint)TUNSETVNETHDRSZ, IFF_TUN, IFF_NO_PI, IFF_MULTI_QUEUE,
-      IFF_VNET_HDR, TUN_F_CSUM, SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP,
+      IFF_VNET_HDR, TUN_F_CSUM, TUN_F_TSO4, SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP,
       IFF_RUNNING, (jint)sizeof(struct ifreq), (jint)offsetof(struct ifreq, ifr_flags), IFNAMSIZ,
       (jint)sizeof(struct sockaddr_in), O_RDWR, O_NONBLOCK, O_CLOEXEC, EFD_NONBLOCK, EFD_CLOEXEC, POLLIN,
       (jint)sizeof(struct pollfd), AF_INET, SOCK_DGRAM, EINTR, EAGAIN, (jint)sizeof(struct virtio_net_hdr),
@@ -122,11 +128,12 @@ static jintArray j_kernel_constants(JNIEnv *env, jclass cls) {
 static const JNINativeMethod METHODS[] = {
     {"maxNameLength", "()I", (void *)j_max_name_length},
     {"vnetHeaderLength", "()I", (void *)j_vnet_hdr_length},
-    {"open", "(Ljava/lang/String;ZZ[B)I", (void *)j_open},
+    {"open", "(Ljava/lang/String;ZZZ[B)I", (void *)j_open},
     {"setMtu", "(Ljava/lang/String;I)I", (void *)j_set_mtu},
     {"setIpv4", "(Ljava/lang/String;II)I", (void *)j_set_ipv4},
     {"setUp", "(Ljava/lang/String;)I", (void *)j_set_up},
     {"readBatch", "(IJIIJ)I", (void *)j_read_batch},
+    {"readPacked", "(IJIIIIJJ)I", (void *)j_read_packed},
     {"writeBatch", "(IJJJI)I", (void *)j_write_batch},
     {"wakeCreate", "()I", (void *)j_wake_create},
     {"wake", "(I)I", (void *)j_wake},

@@ -39,14 +39,15 @@ static int fill_name(struct ifreq *ifr, const char *name) {
   return 0;
 }
 
-static int set_vnet_header(int fd) {
+static int set_vnet_header(int fd, int tso) {
   int hdr_len = tg_tun_vnet_hdr_length();
   int rc = ioctl_retry(fd, TUNSETVNETHDRSZ, &hdr_len);
   if (rc < 0) return rc;
-  /* TUNSETOFFLOAD takes the flag set by value. Only TUN_F_CSUM: segmentation offloads (TSO/UFO) would hand us
-   * packets larger than the MTU, which the fixed-size slots are not sized for. */
+  /* TUNSETOFFLOAD takes the flag set by value. TUN_F_TSO4 only when asked: it hands over packets larger than the
+   * MTU, which only a reader with frames of 64 KiB (tg_tun_read_packed) can take. */
+  unsigned long offloads = TUN_F_CSUM | (tso ? TUN_F_TSO4 : 0);
   for (;;) {
-    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) >= 0) return 0;
+    if (ioctl(fd, TUNSETOFFLOAD, offloads) >= 0) return 0;
     if (errno != EINTR) return -errno;
   }
 }
@@ -66,7 +67,8 @@ int tg_tun_open(const char *name, int flags, char *actual_name) {
   if (fd < 0) return -errno;
 
   rc = ioctl_retry(fd, TUNSETIFF, &ifr);
-  if (rc == 0 && (flags & TG_TUN_VNET_HDR)) rc = set_vnet_header(fd);
+  if (rc == 0 && (flags & TG_TUN_VNET_HDR)) rc = set_vnet_header(fd, flags & TG_TUN_TSO);
+  if (rc == 0 && (flags & TG_TUN_TSO) && !(flags & TG_TUN_VNET_HDR)) rc = -EINVAL;
   if (rc < 0) {
     close(fd);
     return rc;
@@ -132,6 +134,25 @@ int tg_tun_read_batch(int fd, uint8_t *base, int slot_size, int max, int32_t *le
     ssize_t n = read(fd, base + (size_t)count * (size_t)slot_size, (size_t)slot_size);
     if (n >= 0) {
       lens[count++] = (int32_t)n;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || count > 0) break;
+    return -errno;
+  }
+  return count;
+}
+
+int tg_tun_read_packed(int fd, uint8_t *base, int from, int to, int max_frame, int max, int32_t *offs,
+                       int32_t *lens) {
+  int count = 0;
+  int pos = from;
+  while (count < max && to - pos >= max_frame) {
+    ssize_t n = read(fd, base + pos, (size_t)max_frame);
+    if (n >= 0) {
+      offs[count] = pos;
+      lens[count++] = (int32_t)n;
+      pos += ((int)n + 63) & ~63;
       continue;
     }
     if (errno == EINTR) continue;

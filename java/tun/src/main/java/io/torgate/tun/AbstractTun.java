@@ -23,15 +23,20 @@ abstract class AbstractTun implements TunDevice {
   private final String name;
   private final int mtu;
   private final int vnetHeaderLength;
+  private final boolean segmentationOffload;
 
-  AbstractTun(String name, int mtu, int vnetHeaderLength) {
+  AbstractTun(String name, int mtu, int vnetHeaderLength, boolean segmentationOffload) {
     this.name = name;
     this.mtu = mtu;
     this.vnetHeaderLength = vnetHeaderLength;
+    this.segmentationOffload = segmentationOffload;
   }
 
   /** Reads up to {@code max} packets into slots from {@code first}; returns the count or -errno. */
   abstract int readPackets(PacketBatch batch, int first, int max);
+
+  /** Reads up to {@code max} packets packed into {@code [from, to)} of a packed batch; the count or -errno. */
+  abstract int readPackedPackets(PacketBatch batch, int first, int max, int from, int to);
 
   /** Writes {@code count} packets from slots starting at {@code first}; returns the count or -errno. */
   abstract int writePackets(PacketBatch batch, int first, int count);
@@ -60,15 +65,39 @@ abstract class AbstractTun implements TunDevice {
     return vnetHeaderLength;
   }
 
-  /** Largest frame one read or write moves: the MTU plus the virtio-net header, if any. */
-  final int maxFrame() {
-    return mtu + vnetHeaderLength;
+  @Override
+  public final boolean segmentationOffload() {
+    return segmentationOffload;
+  }
+
+  @Override
+  public final int maxFrame() {
+    return (segmentationOffload ? Math.max(mtu, MAX_SUPER_SEGMENT) : mtu) + vnetHeaderLength;
+  }
+
+  @Override
+  public final int readPacked(PacketBatch batch, int first, int maxCount, int from, int to) throws IOException {
+    batch.checkRange(first, maxCount);
+    if (!batch.isPacked() || from < 0 || from > to || to > batch.byteCapacity()) {
+      throw new IllegalArgumentException("tun " + name + ": packed read into [" + from + ", " + to + ") of a "
+          + (batch.isPacked() ? batch.byteCapacity() + "-byte packed batch" : "batch of fixed slots"));
+    }
+    if (maxCount == 0 || to - from < maxFrame()) {
+      return 0;
+    }
+    enter();
+    try {
+      return Errors.check(name, "read", readPackedPackets(batch, first, maxCount, from, to));
+    } finally {
+      keepAlive(batch);
+      leave();
+    }
   }
 
   @Override
   public final int read(PacketBatch batch, int firstSlot, int maxCount) throws IOException {
     batch.checkRange(firstSlot, maxCount);
-    if (batch.slotSize() < maxFrame()) {
+    if (batch.isPacked() || batch.slotSize() < maxFrame()) {
       // A short slot would silently truncate packets.
       throw new IllegalArgumentException("tun " + name + ": slot size " + batch.slotSize() + " < MTU "
           + mtu + " + header " + vnetHeaderLength);
@@ -79,13 +108,13 @@ abstract class AbstractTun implements TunDevice {
   @Override
   public final int write(PacketBatch batch, int firstSlot, int count) throws IOException {
     batch.checkRange(firstSlot, count);
-    int limit = Math.min(maxFrame(), batch.slotSize());
+    int limit = batch.isPacked() ? maxFrame() : Math.min(maxFrame(), batch.slotSize());
     for (int i = firstSlot; i < firstSlot + count; i++) {
       int len = batch.length(i);
       if (len <= vnetHeaderLength || len > limit) {
         throw new IllegalArgumentException("tun " + name + ": slot " + i + " holds " + len
             + " bytes; a packet must be 1.." + mtu + " bytes (MTU) plus the " + vnetHeaderLength
-            + "-byte header, within the " + batch.slotSize() + "-byte slot");
+            + "-byte header, within the " + batch.slotSize() + "-byte slot (" + limit + " at most)");
       }
     }
     return transfer(batch, firstSlot, count, false);

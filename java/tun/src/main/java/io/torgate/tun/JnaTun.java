@@ -24,8 +24,8 @@ final class JnaTun extends AbstractTun {
   /** The 8-byte counter increment written to the eventfd. */
   private final Memory one = new Memory(Long.BYTES);
 
-  private JnaTun(String name, int mtu, int vnetHeaderLength, int fd, int wakeFd) {
-    super(name, mtu, vnetHeaderLength);
+  private JnaTun(String name, int mtu, int vnetHeaderLength, boolean tso, int fd, int wakeFd) {
+    super(name, mtu, vnetHeaderLength, tso);
     this.fd = fd;
     this.wakeFd = wakeFd;
     pollFds.clear();
@@ -55,7 +55,7 @@ final class JnaTun extends AbstractTun {
       Errors.check(requested, "open", retry(() -> Libc.ioctl(fd, Libc.TUNSETIFF, Pointer.nativeValue(ifr))));
       name = ifr.getString(0, "US-ASCII");
       if (config.vnetHeader()) {
-        enableVnetHeader(fd, name);
+        enableVnetHeader(fd, name, config.segmentationOffload());
       }
       configure(name, config);
       int efd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
@@ -64,18 +64,20 @@ final class JnaTun extends AbstractTun {
       Libc.close(fd);
       throw e;
     }
-    return new JnaTun(name, config.mtu(), config.vnetHeader() ? Libc.VNET_HDR_SIZE : 0, fd, wakeFd);
+    return new JnaTun(name, config.mtu(), config.vnetHeader() ? Libc.VNET_HDR_SIZE : 0,
+        config.segmentationOffload(), fd, wakeFd);
   }
 
-  private static void enableVnetHeader(int fd, String name) throws TunException {
+  private static void enableVnetHeader(int fd, String name, boolean tso) throws TunException {
     Memory size = new Memory(Integer.BYTES);
     size.setInt(0, Libc.VNET_HDR_SIZE);
     long sizeAddress = Pointer.nativeValue(size);
     int rc = retry(() -> Libc.ioctl(fd, Libc.TUNSETVNETHDRSZ, sizeAddress));
     Reference.reachabilityFence(size); // the kernel read it through a raw address
     Errors.check(name, "TUNSETVNETHDRSZ", rc);
-    // Checksum offload only, as in tg_tun_linux.c: segmentation offloads would exceed the MTU-sized slots.
-    Errors.check(name, "TUNSETOFFLOAD", retry(() -> Libc.ioctl(fd, Libc.TUNSETOFFLOAD, Libc.TUN_F_CSUM)));
+    // As in tg_tun_linux.c: TSO only when asked, since it hands over packets far larger than the MTU.
+    long offloads = Libc.TUN_F_CSUM | (tso ? Libc.TUN_F_TSO4 : 0);
+    Errors.check(name, "TUNSETOFFLOAD", retry(() -> Libc.ioctl(fd, Libc.TUNSETOFFLOAD, offloads)));
   }
 
   /** MTU, address and link up, through SIOC* ioctls on an AF_INET socket of the calling thread's namespace. */
@@ -148,9 +150,47 @@ final class JnaTun extends AbstractTun {
     return transfer(batch, first, max, true);
   }
 
+  /** As tg_tun_read_packed: one read(2) per packet, each offered a whole frame, 64-byte aligned. */
+  @Override
+  int readPackedPackets(PacketBatch batch, int first, int max, int from, int to) {
+    int done = 0;
+    int pos = from;
+    int frame = maxFrame();
+    while (done < max && to - pos >= frame) {
+      long n = Libc.read(fd, batch.bufferAddress + pos, frame);
+      if (n >= 0) {
+        batch.setOffset(first + done, pos);
+        batch.setLength(first + done, (int) n);
+        done++;
+        pos += ((int) n + 63) & ~63;
+        continue;
+      }
+      int end = endOfBatch(done);
+      if (end != RETRY) {
+        return end;
+      }
+    }
+    return done;
+  }
+
   @Override
   int writePackets(PacketBatch batch, int first, int count) {
     return transfer(batch, first, count, false);
+  }
+
+  /** {@link #endOfBatch}: the call was interrupted, repeat it. */
+  private static final int RETRY = Integer.MIN_VALUE;
+
+  /**
+   * After a failed read(2)/write(2) with {@code done} packets moved: {@link #RETRY} on EINTR; the count at EAGAIN
+   * or after at least one packet (the error shows again next call); else -errno.
+   */
+  private static int endOfBatch(int done) {
+    int err = Native.getLastError();
+    if (err == Errors.EINTR) {
+      return RETRY;
+    }
+    return err == Errors.EAGAIN || done > 0 ? done : -err;
   }
 
   /**
@@ -161,7 +201,7 @@ final class JnaTun extends AbstractTun {
     int done = 0;
     while (done < count) {
       int slot = first + done;
-      long address = batch.bufferAddress + (long) slot * batch.slotSize();
+      long address = batch.bufferAddress + batch.slotOffset(slot);
       long n = read ? Libc.read(fd, address, batch.slotSize()) : Libc.write(fd, address, batch.length(slot));
       if (n >= 0) {
         if (read) {
@@ -170,14 +210,10 @@ final class JnaTun extends AbstractTun {
         done++;
         continue;
       }
-      int err = Native.getLastError();
-      if (err == Errors.EINTR) {
-        continue;
+      int end = endOfBatch(done);
+      if (end != RETRY) {
+        return end;
       }
-      if (err == Errors.EAGAIN || done > 0) {
-        break;
-      }
-      return -err;
     }
     return done;
   }

@@ -17,7 +17,7 @@ final class Jni {
   static native int vnetHeaderLength();
 
   /** Opens /dev/net/tun attached to {@code name}; the actual name is written NUL-terminated to {@code actual}. */
-  static native int open(String name, boolean multiQueue, boolean vnetHeader, byte[] actual);
+  static native int open(String name, boolean multiQueue, boolean vnetHeader, boolean tso, byte[] actual);
 
   static native int setMtu(String name, int mtu);
 
@@ -27,6 +27,9 @@ final class Jni {
 
   /** tg_tun_read_batch with slot 0 at {@code base} and lengths at {@code lens}. */
   static native int readBatch(int fd, long base, int slotSize, int max, long lens);
+
+  /** tg_tun_read_packed: packets packed into {@code base[from, to)}, offsets and lengths to the two arrays. */
+  static native int readPacked(int fd, long base, int from, int to, int maxFrame, int max, long offs, long lens);
 
   /** tg_tun_write_batch: packet i is {@code lens[i]} bytes at {@code base + offs[i]}. */
   static native int writeBatch(int fd, long base, long offs, long lens, int count);

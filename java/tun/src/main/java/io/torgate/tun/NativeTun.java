@@ -12,8 +12,8 @@ final class NativeTun extends AbstractTun {
   private final int fd;
   private final int wakeFd;
 
-  private NativeTun(String name, int mtu, int vnetHeaderLength, int fd, int wakeFd) {
-    super(name, mtu, vnetHeaderLength);
+  private NativeTun(String name, int mtu, int vnetHeaderLength, boolean tso, int fd, int wakeFd) {
+    super(name, mtu, vnetHeaderLength, tso);
     this.fd = fd;
     this.wakeFd = wakeFd;
   }
@@ -26,7 +26,8 @@ final class NativeTun extends AbstractTun {
     }
     String requested = config.name();
     byte[] actual = new byte[Jni.maxNameLength() + 1];
-    int fd = Errors.check(requested, "open", Jni.open(requested, config.multiQueue(), config.vnetHeader(), actual));
+    int fd = Errors.check(requested, "open", Jni.open(requested, config.multiQueue(), config.vnetHeader(),
+        config.segmentationOffload(), actual));
     String name = cString(actual);
     int wakeFd = -1;
     try {
@@ -42,7 +43,7 @@ final class NativeTun extends AbstractTun {
       throw e;
     }
     int header = config.vnetHeader() ? Jni.vnetHeaderLength() : 0;
-    return new NativeTun(name, config.mtu(), header, fd, wakeFd);
+    return new NativeTun(name, config.mtu(), header, config.segmentationOffload(), fd, wakeFd);
   }
 
   private static String cString(byte[] bytes) {
@@ -62,6 +63,13 @@ final class NativeTun extends AbstractTun {
   int readPackets(PacketBatch batch, int first, int max) {
     return Jni.readBatch(fd, batch.bufferAddress + (long) first * batch.slotSize(), batch.slotSize(), max,
         batch.lengthsAddress + (long) first * Integer.BYTES);
+  }
+
+  @Override
+  int readPackedPackets(PacketBatch batch, int first, int max, int from, int to) {
+    long skip = (long) first * Integer.BYTES;
+    return Jni.readPacked(fd, batch.bufferAddress, from, to, maxFrame(), max, batch.offsetsAddress + skip,
+        batch.lengthsAddress + skip);
   }
 
   @Override

@@ -8,12 +8,18 @@ import java.nio.ByteOrder;
  * {@code i * slotSize()}. Packet lengths (and the constant slot offsets) live in native memory too, as 32-bit
  * ints in native byte order, so a JNI batch call passes three addresses and allocates nothing.
  *
+ * <p>A {@linkplain #packed packed} batch has entries instead of fixed slots: entry {@code i} lies wherever its
+ * offset says (set by {@link TunDevice#readPacked} or {@link #setOffset}), so packets of very different sizes
+ * (64 KiB TSO super-segments, 40-byte ACKs) share the buffer without each taking a worst-case slot.
+ *
  * <p>Ownership and thread-safety: a batch belongs to one thread at a time (the one reading into it or writing
  * from it); it is not synchronised. The addresses of its buffers are resolved once, at construction.
  */
 public final class PacketBatch {
   private final int slots;
   private final int slotSize;
+  private final int bytes;
+  private final boolean packed;
   private final ByteBuffer buffer;
   private final ByteBuffer lengths;
   private final ByteBuffer offsets;
@@ -27,12 +33,27 @@ public final class PacketBatch {
    * @throws IllegalArgumentException unless both are positive and the total fits in an int
    */
   public PacketBatch(int slots, int slotSize) {
-    if (slots <= 0 || slotSize <= 0 || (long) slots * slotSize > Integer.MAX_VALUE) {
+    this(slots, slotSize, (long) slots * slotSize, false);
+  }
+
+  /**
+   * A packed batch of {@code entries} packets in {@code bytes} of packet memory; offsets start at 0.
+   *
+   * @throws IllegalArgumentException unless both are positive
+   */
+  public static PacketBatch packed(int entries, int bytes) {
+    return new PacketBatch(entries, 0, bytes, true);
+  }
+
+  private PacketBatch(int slots, int slotSize, long bytes, boolean packed) {
+    if (slots <= 0 || (slotSize <= 0 && !packed) || bytes <= 0 || bytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("bad batch geometry: " + slots + " slots of " + slotSize + " bytes");
     }
     this.slots = slots;
     this.slotSize = slotSize;
-    this.buffer = ByteBuffer.allocateDirect(slots * slotSize);
+    this.bytes = (int) bytes;
+    this.packed = packed;
+    this.buffer = ByteBuffer.allocateDirect(this.bytes);
     this.lengths = ByteBuffer.allocateDirect(slots * Integer.BYTES).order(ByteOrder.nativeOrder());
     this.offsets = ByteBuffer.allocateDirect(slots * Integer.BYTES).order(ByteOrder.nativeOrder());
     for (int i = 0; i < slots; i++) {
@@ -48,8 +69,19 @@ public final class PacketBatch {
     return buffer;
   }
 
+  /** Bytes per slot; 0 for a packed batch. */
   public int slotSize() {
     return slotSize;
+  }
+
+  /** True when entries lie at per-entry offsets ({@link #packed}) rather than in fixed slots. */
+  public boolean isPacked() {
+    return packed;
+  }
+
+  /** Bytes of packet memory. */
+  public int byteCapacity() {
+    return bytes;
   }
 
   /** Number of slots. */
@@ -57,10 +89,27 @@ public final class PacketBatch {
     return slots;
   }
 
-  /** Byte index of slot {@code i} in {@link #buffer()}. */
+  /** Byte index of slot (or packed entry) {@code i} in {@link #buffer()}. */
   public int slotOffset(int i) {
     checkSlot(i);
-    return i * slotSize;
+    return packed ? offsets.getInt(i * Integer.BYTES) : i * slotSize;
+  }
+
+  /**
+   * Places packed entry {@code i} at byte {@code offset} (a writer builds its packets there, then sets the length).
+   *
+   * @throws IllegalStateException for a batch of fixed slots
+   * @throws IllegalArgumentException for an offset outside the packet memory
+   */
+  public void setOffset(int i, int offset) {
+    checkSlot(i);
+    if (!packed) {
+      throw new IllegalStateException("fixed slots have fixed offsets");
+    }
+    if (offset < 0 || offset > bytes) {
+      throw new IllegalArgumentException("entry " + i + ": offset " + offset + " outside 0.." + bytes);
+    }
+    offsets.putInt(i * Integer.BYTES, offset);
   }
 
   /** Length of the packet in slot {@code i}, as set by a read or by {@link #setLength(int, int)}. */
@@ -76,8 +125,9 @@ public final class PacketBatch {
    */
   public void setLength(int i, int len) {
     checkSlot(i);
-    if (len < 0 || len > slotSize) {
-      throw new IllegalArgumentException("slot " + i + ": length " + len + " outside 0.." + slotSize);
+    int room = packed ? bytes - slotOffset(i) : slotSize;
+    if (len < 0 || len > room) {
+      throw new IllegalArgumentException("slot " + i + ": length " + len + " outside 0.." + room);
     }
     lengths.putInt(i * Integer.BYTES, len);
   }

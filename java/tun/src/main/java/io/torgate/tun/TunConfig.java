@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param vnetHeader IFF_VNET_HDR: every packet read or written is prefixed by a 10-byte struct virtio_net_hdr;
  *     checksum offload is enabled with it, so a packet from the kernel may carry a partial transport checksum
  *     (flag VIRTIO_NET_HDR_F_NEEDS_CSUM, with csum_start/csum_offset) that the reader must complete
+ * @param segmentationOffload with {@code vnetHeader}: TCP segmentation offload (TUN_F_TSO4) too, so reads may return
+ *     and writes may pass TCP super-segments of up to 64 KiB (gso_type TCPV4, gso_size in the header); packets
+ *     then reach {@link TunDevice#maxFrame()} bytes, far above the MTU
  */
 public record TunConfig(String name, int mtu, int ipv4Address, int prefixLength, boolean multiQueue,
-                        boolean vnetHeader) {
+                        boolean vnetHeader, boolean segmentationOffload) {
 
   /** Smallest MTU an IPv4 interface may have (RFC 791 section 3.2: every module forwards 68 octets). */
   public static final int MIN_MTU = 68;
@@ -35,6 +38,14 @@ public record TunConfig(String name, int mtu, int ipv4Address, int prefixLength,
     if (prefixLength < 0 || prefixLength > 32) {
       throw new IllegalArgumentException("tun " + name + ": IPv4 prefix length " + prefixLength + " outside 0..32");
     }
+    if (segmentationOffload && !vnetHeader) {
+      throw new IllegalArgumentException("tun " + name + ": segmentation offload needs the virtio-net header");
+    }
+  }
+
+  /** Without segmentation offload. */
+  public TunConfig(String name, int mtu, int ipv4Address, int prefixLength, boolean multiQueue, boolean vnetHeader) {
+    this(name, mtu, ipv4Address, prefixLength, multiQueue, vnetHeader, false);
   }
 
   /** Starts a builder for interface {@code name} with MTU 1500, no address, single queue, no vnet header. */
@@ -79,6 +90,7 @@ public record TunConfig(String name, int mtu, int ipv4Address, int prefixLength,
     private int prefixLength;
     private boolean multiQueue;
     private boolean vnetHeader;
+    private boolean segmentationOffload;
 
     private Builder(String name) {
       this.name = name;
@@ -111,8 +123,15 @@ public record TunConfig(String name, int mtu, int ipv4Address, int prefixLength,
       return this;
     }
 
+    /** TSO as well as checksum offload; implies the virtio-net header. */
+    public Builder segmentationOffload(boolean value) {
+      this.segmentationOffload = value;
+      this.vnetHeader |= value;
+      return this;
+    }
+
     public TunConfig build() {
-      return new TunConfig(name, mtu, ipv4Address, prefixLength, multiQueue, vnetHeader);
+      return new TunConfig(name, mtu, ipv4Address, prefixLength, multiQueue, vnetHeader, segmentationOffload);
     }
   }
 }

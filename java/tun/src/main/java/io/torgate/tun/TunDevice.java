@@ -51,6 +51,34 @@ public interface TunDevice extends AutoCloseable {
   /** Bytes of the virtio-net header before each packet: 0 unless opened with {@link TunConfig#vnetHeader()}. */
   int vnetHeaderLength();
 
+  /** Largest IPv4 packet a TSO super-segment may be (the 16-bit total length). */
+  int MAX_SUPER_SEGMENT = 65535;
+
+  /** True when opened with {@link TunConfig#segmentationOffload()} (TUN_F_TSO4 accepted by the kernel). */
+  default boolean segmentationOffload() {
+    return false;
+  }
+
+  /**
+   * Largest frame one read returns or one write takes: the virtio-net header plus the MTU, or plus 64 KiB with
+   * segmentation offload.
+   */
+  default int maxFrame() {
+    return mtu() + vnetHeaderLength();
+  }
+
+  /**
+   * Reads pending packets without blocking into entries {@code first ..} of a {@linkplain PacketBatch#packed
+   * packed} batch, placing them back to back (64-byte aligned) in bytes {@code [from, to)}: a packet is read only
+   * while {@link #maxFrame()} bytes remain, so none is ever truncated. Sets each entry's offset and length.
+   *
+   * @return how many packets were read; 0 when none is pending or the range is shorter than one frame
+   * @throws IllegalArgumentException for a batch of fixed slots or a range outside it
+   */
+  default int readPacked(PacketBatch batch, int first, int maxCount, int from, int to) throws IOException {
+    throw new UnsupportedOperationException("packed reads are not implemented by " + getClass().getName());
+  }
+
   /** True for the JNI batch implementation, false for the pure-JNA fallback. */
   boolean isNative();
 

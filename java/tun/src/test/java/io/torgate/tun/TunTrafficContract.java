@@ -221,6 +221,48 @@ abstract class TunTrafficContract {
     }
   }
 
+  /**
+   * With TSO the device takes 64 KiB frames, so reads go into a packed batch: packets of any size back to back
+   * (64-byte aligned) in the range given, never truncated, each behind its virtio-net header.
+   */
+  @Test
+  void segmentationOffloadReadsPackVariableLengthPackets() throws Exception {
+    byte[][] payloads = {pattern(1, 3), pattern(MTU - 28, 5), pattern(100, 9)};
+    try (TunDevice tun = openInNs(config("tgo0").segmentationOffload(true).build());
+         DatagramChannel ch = ns.call(() -> DatagramChannel.open().bind(new InetSocketAddress(TUN_ADDR, 0)))) {
+      assertTrue(tun.segmentationOffload());
+      int hdr = tun.vnetHeaderLength();
+      assertEquals(hdr + 65535, tun.maxFrame(), "a frame is a whole IPv4 super-segment plus the header");
+      for (int i = 0; i < payloads.length; i++) {
+        ch.send(ByteBuffer.wrap(payloads[i]), new InetSocketAddress(PEER, 6000 + i));
+      }
+      PacketBatch batch = PacketBatch.packed(8, 2 * tun.maxFrame() + 128);
+      assertEquals(0, tun.readPacked(batch, 0, 8, 128, 128 + tun.maxFrame() - 1), "no room for a whole frame");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      int got = 0;
+      int from = 128;
+      while (got < payloads.length && System.nanoTime() < deadline) {
+        tun.await(100);
+        int n = tun.readPacked(batch, got, 8 - got, from, batch.byteCapacity());
+        if (n > 0) {
+          int last = got + n - 1;
+          from = batch.slotOffset(last) + ((batch.length(last) + 63) & -64);
+          got += n;
+        }
+      }
+      assertEquals(payloads.length, got);
+      int expectedAt = 128;
+      for (int i = 0; i < got; i++) {
+        assertEquals(expectedAt, batch.slotOffset(i), "packet " + i + " right after the previous one");
+        assertEquals(hdr + IPV4_HEADER + UDP_HEADER + payloads[i].length, batch.length(i));
+        byte[] data = new byte[payloads[i].length];
+        batch.buffer().get(batch.slotOffset(i) + hdr + IPV4_HEADER + UDP_HEADER, data);
+        assertArrayEquals(payloads[i], data);
+        expectedAt += (batch.length(i) + 63) & -64;
+      }
+    }
+  }
+
   /** With IFF_MULTI_QUEUE the kernel spreads flows over the queues; together they see every packet once. */
   @Test
   void multiQueueDevicesTogetherReceiveEveryPacket() throws Exception {

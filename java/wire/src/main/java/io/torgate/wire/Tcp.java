@@ -206,6 +206,15 @@ public final class Tcp {
         return checksum(Checksum.finish(Checksum.add(buf, offset, length, acc)));
     }
 
+    /**
+     * Stores the checksum as a device with checksum offload expects it (virtio NEEDS_CSUM, Linux
+     * CHECKSUM_PARTIAL): only the folded, uncomplemented sum of the IPv4 pseudo-header over the wrapped length;
+     * the device adds the header and payload and complements. Costs no pass over the payload.
+     */
+    public Tcp fillPartialChecksum(int srcAddr, int dstAddr) {
+        return checksum(~Checksum.finish(Checksum.addPseudoHeaderV4(srcAddr, dstAddr, PROTOCOL, length, 0)) & 0xFFFF);
+    }
+
     public Tcp sourcePort(int port) {
         buf.putShort(offset + SRC_PORT, (short) port);
         return this;
