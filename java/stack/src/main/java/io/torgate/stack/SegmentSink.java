@@ -20,4 +20,24 @@ public interface SegmentSink {
 
     /** Completes the packet claimed last; {@code length} bytes from the claimed position are the packet. */
     void commit(int length);
+
+    /**
+     * Largest IPv4 packet this sink takes as one TCP super-segment that the device cuts into MSS-sized segments
+     * (TSO), or 0 when it takes only complete packets of at most the MTU. Constant for a sink.
+     */
+    default int offloadLimit() {
+        return 0;
+    }
+
+    /**
+     * Completes the packet claimed last as an offloaded one: its TCP checksum field holds only the pseudo-header
+     * sum ({@link io.torgate.wire.Tcp#fillPartialChecksum}), the device completes it, and when the payload exceeds
+     * {@code segmentPayload} it cuts the packet into segments of that many payload bytes, each with the first
+     * {@code headerLength} bytes (IP and TCP header) copied and fixed up. Only when {@link #offloadLimit()} > 0.
+     *
+     * @param transportOffset bytes from the packet start to the TCP header
+     */
+    default void commitOffloaded(int length, int transportOffset, int headerLength, int segmentPayload) {
+        throw new UnsupportedOperationException("this sink takes complete packets only");
+    }
 }

@@ -279,7 +279,7 @@ final class TcpInput {
             c.counters.increment(TcpCounters.DATA_AFTER_CLOSE);
             return;
         }
-        if (c.rcv.onData(s)) {
+        if (c.rcv.onData(s, c.cfg.mss())) {
             c.timers.arm(TcpTimers.DELAYED_ACK, now + c.cfg.delayedAckNanos);
         }
     }

@@ -24,22 +24,41 @@ public final class TcpOutput {
         this.mtu = mtu;
     }
 
+    /** As {@link #write(SegmentSink, int, int, int, int, int, int, int, int, TcpOptions, SendBuffer, int, int)}
+     *  with no MSS below the MTU's. */
+    public int write(SegmentSink sink, int src, int srcPort, int dst, int dstPort, int seq, int ack, int flags,
+                     int window, TcpOptions options, SendBuffer data, int length) {
+        return write(sink, src, srcPort, dst, dstPort, seq, ack, flags, window, options, data, length, 0);
+    }
+
     /**
      * Writes one segment from {@code (src, srcPort)} to {@code (dst, dstPort)}. The payload, if any, is the
      * {@code length} bytes of {@code data} from sequence number {@code seq}, cut so the packet fits the MTU with
      * its options; when cut, a FIN is left off (it belongs after the last byte).
      *
+     * <p>When the sink takes TSO super-segments ({@link SegmentSink#offloadLimit()} > 0) the cut is at that limit
+     * instead: the packet goes out with a partial checksum (pseudo-header only, no pass over the payload) and the
+     * device cuts it into segments of min(mss, MTU room) payload bytes, the same segments this method would have
+     * written one by one, each with these headers and options (RFC 6691: options count against the MSS room).
+     *
+     * @param mss the peer's MSS (SND.MSS), or 0 or less for none below the MTU's
      * @return payload bytes sent (0 for a control segment), or -1 when the sink had no room
      */
     public int write(SegmentSink sink, int src, int srcPort, int dst, int dstPort, int seq, int ack, int flags,
-                     int window, TcpOptions options, SendBuffer data, int length) {
+                     int window, TcpOptions options, SendBuffer data, int length, int mss) {
         int optLen = options == null ? 0 : options.encodedLength();
-        int room = mtu - IPV4_HEADER - Tcp.HEADER_LENGTH - optLen;
+        int headers = IPV4_HEADER + Tcp.HEADER_LENGTH + optLen;
+        int segment = mtu - headers;
+        if (mss > 0) {
+            segment = Math.min(segment, mss);
+        }
+        int limit = sink.offloadLimit();
+        int room = limit > 0 ? limit - headers : mtu - headers;
         int len = Math.max(0, Math.min(length, room));
         if (len < length) {
             flags &= ~Tcp.FIN;
         }
-        ByteBuffer buf = sink.claim(IPV4_HEADER + Tcp.HEADER_LENGTH + optLen + len);
+        ByteBuffer buf = sink.claim(headers + len);
         if (buf == null) {
             return -1;
         }
@@ -50,9 +69,14 @@ public final class TcpOutput {
             len = data.copy(seq, buf, tcp.offset() + hl, len);
             tcp.wrap(buf, tcp.offset(), hl + len);
         }
-        tcp.fillChecksum(src, dst);
         Ipv4.writeHeader(buf, at, Ipv4.PROTO_TCP, src, dst, hl + len, ttl);
-        sink.commit(IPV4_HEADER + hl + len);
+        if (limit > 0) {
+            tcp.fillPartialChecksum(src, dst);
+            sink.commitOffloaded(IPV4_HEADER + hl + len, IPV4_HEADER, IPV4_HEADER + hl, Math.max(1, segment));
+        } else {
+            tcp.fillChecksum(src, dst);
+            sink.commit(IPV4_HEADER + hl + len);
+        }
         return len;
     }
 

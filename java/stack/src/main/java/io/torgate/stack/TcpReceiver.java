@@ -96,11 +96,14 @@ final class TcpReceiver {
 
     /**
      * Stores the segment's text and decides how to acknowledge it: immediately for out-of-order data or data that
-     * fills a hole (RFC 5681 §4.2), for every second full segment, or after the delayed-ACK timeout otherwise.
+     * fills a hole (RFC 5681 §4.2), for every second full segment, or after the delayed-ACK timeout otherwise. A
+     * super-segment from a TSO/GRO device counts as the MSS-sized segments it stands for (as Linux's
+     * __tcp_ack_snd_check compares bytes, not packets), so it is acknowledged at once.
      *
+     * @param mss our receive MSS, to count a super-segment's segments
      * @return true when the delayed-ACK timer should be started
      */
-    boolean onData(TcpSegment s) {
+    boolean onData(TcpSegment s, int mss) {
         int dataSeq = s.seq() + (s.has(Tcp.SYN) ? 1 : 0);
         boolean wasOutOfOrder = buffer.hasOutOfOrder();
         int advanced = buffer.offer(dataSeq, s.tcp().buffer(), s.tcp().payloadOffset(), s.payloadLength());
@@ -108,7 +111,8 @@ final class TcpReceiver {
             ackNow = true; // out of order, duplicate or beyond the window: tell the sender where we are now
             return false;
         }
-        if (++unackedSegments >= 2) {
+        unackedSegments += s.payloadLength() > mss ? 2 : 1;
+        if (unackedSegments >= 2) {
             ackNow = true;
             return false;
         }

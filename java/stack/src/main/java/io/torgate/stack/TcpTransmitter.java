@@ -103,7 +103,11 @@ final class TcpTransmitter {
         if (avail <= 0) {
             return false;
         }
-        int len = Math.min(Math.min(avail, snd.mss), snd.sendable(seq));
+        // A sink with TSO takes one super-segment for what would be many MSS segments (fewer packets to build, no
+        // checksum pass); retransmissions stay one MSS each, so go-back-N never resends SACKed data in bulk.
+        boolean retransmission = SeqNum.lt(seq, snd.max);
+        int chunk = sink.offloadLimit() > 0 && !retransmission ? sink.offloadLimit() : snd.mss;
+        int len = Math.min(Math.min(avail, chunk), snd.sendable(seq));
         if (len <= 0 && seq == snd.una && SeqNum.lt(seq, snd.max)) {
             // The head may always be retransmitted, even into a zero window (Linux tcp_retransmit_skb): it then
             // acts as a window probe, so a timeout during a zero window cannot stall the connection.
@@ -114,7 +118,6 @@ final class TcpTransmitter {
         }
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt of new data while more waits and ACKs are still
         // coming. Retransmissions are exempt: after a timeout nothing else would ever send them.
-        boolean retransmission = SeqNum.lt(seq, snd.max);
         if (!retransmission && len < snd.mss && len < avail && snd.nxt != snd.una && len < snd.maxWindow / 2) {
             return false;
         }
@@ -317,7 +320,7 @@ final class TcpTransmitter {
         int window = c.rcv.windowField(syn);
         int ack = (flags & Tcp.ACK) != 0 ? c.rcv.rcvNxt() : 0;
         int sent = c.output.write(sink, c.localAddr, c.localPort, c.remoteAddr, c.remotePort, seq, ack, flags,
-                window, o, c.snd.buffer, length);
+                window, o, c.snd.buffer, length, c.snd.mss);
         if (sent < 0) {
             c.counters.increment(TcpCounters.SINK_FULL);
             return -1;
