@@ -28,6 +28,7 @@ import io.torgate.tor.ManagedTor;
 import io.torgate.tor.Torrc;
 import io.torgate.tun.TunConfig;
 import io.torgate.tun.TunDevice;
+import io.torgate.tun.TunException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.lang.System.Logger;
@@ -90,16 +91,31 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Opens the TUN with offload when configured, and without when the kernel refuses TUNSETOFFLOAD. */
+    private static TunDevice openTun(GatewayConfig.Tun t) throws IOException {
+        TunConfig.Builder b = TunConfig.builder(t.name()).mtu(t.mtu())
+            .ipv4(t.address().network(), t.address().prefixLength());
+        if (t.offload()) {
+            try {
+                return TunDevice.open(b.segmentationOffload(true).build());
+            } catch (TunException e) {
+                LOG.log(Level.WARNING, "TUN {0}: offload refused ({1}); using the plain path", t.name(), e.getMessage());
+                b.segmentationOffload(false).vnetHeader(false);
+            }
+        }
+        return TunDevice.open(b.build());
+    }
+
     private void build(GatewayConfig config, HostnameResolver names) throws IOException {
         requireRefusingResolver();
         List<SocketAddress> endpoints = new ArrayList<>();
         BooleanSupplier torReady = startTor(config, endpoints);
         SocketAddress socks = endpoints.get(0);
         GatewayConfig.Tun t = config.tun();
-        tun = TunDevice.open(TunConfig.builder(t.name()).mtu(t.mtu())
-            .ipv4(t.address().network(), t.address().prefixLength()).build());
+        tun = openTun(t);
         teardowns.push(new Teardown("tun " + tun.name(), tun));
-        LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA");
+        LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2}, {3})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA",
+            tun.segmentationOffload() ? "checksum + TCP segmentation offload" : "no offload");
         startCapture(config.capture());
 
         GatewayConfig.Limits l = config.limits();

@@ -4,6 +4,7 @@ import io.torgate.gateway.config.Cidr;
 import io.torgate.wire.Ipv4;
 import io.torgate.wire.Tcp;
 import io.torgate.wire.Udp;
+import io.torgate.wire.VirtioNetHeader;
 import io.torgate.wire.WireError;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -25,10 +26,24 @@ public final class PacketClassifier {
     public static final int DNS_PORT = 53;
 
     private static final Logger LOG = System.getLogger(PacketClassifier.class.getName());
+    /** Offsets of the checksum field in the TCP (RFC 9293 3.1) and UDP (RFC 768) headers. */
+    private static final int TCP_CHECKSUM_FIELD = 16;
+    private static final int UDP_CHECKSUM_FIELD = 6;
+    /** Results of {@link #checksumPolicy}. */
+    private static final int VERIFY = 1;
+    private static final int TRUSTED = 0;
+    private static final int INCONSISTENT = -1;
 
     private final Ipv4 ip = new Ipv4();
     private final Tcp tcp = new Tcp();
     private final Udp udp = new Udp();
+    private final VirtioNetHeader vnet = new VirtioNetHeader();
+    /** The current frame's virtio-net flags and checksum position (0 for a plain packet: verify every checksum). */
+    private int vnetFlags;
+    private int checksumStart;
+    private int checksumOffset;
+    private boolean tcpSuperSegment;
+    private long superSegments;
     private final Cidr[] clientRanges;
     private final int[] gatewayAddresses;
     private final boolean[] servedTcpPorts = new boolean[65536];
@@ -67,6 +82,11 @@ public final class PacketClassifier {
         return counters;
     }
 
+    /** TCP super-segments (virtio-net gso_type TCPV4) classified so far (owner thread; approximate from others). */
+    public long superSegments() {
+        return superSegments;
+    }
+
     /** The policy in force. */
     public DropPolicy policy() {
         return policy;
@@ -90,6 +110,56 @@ public final class PacketClassifier {
         out.flowHash = PacketInfo.flowHash(out.sourceAddress, out.sourcePort, out.destinationAddress,
             out.destinationPort);
         return out.verdict;
+    }
+
+    /**
+     * Classifies a frame from a TUN opened with a virtio-net header: the header at {@code offset}, the packet after
+     * it. The kernel's word is taken on checksums: a packet flagged NEEDS_CSUM (its transport checksum field holds
+     * only the pseudo-header sum; the client's kernel built it and it crossed no wire) or DATA_VALID (the kernel
+     * verified it) skips the transport checksum pass, which for a 64 KiB TSO super-segment is most of the cost.
+     * Everything else is still checked, and the header must agree with the packet: a partial checksum must start
+     * at the transport header and sit in the TCP or UDP checksum field, and a TCPV4 super-segment must be TCP; any
+     * other gso_type is refused. The IPv4 header checksum is always verified.
+     *
+     * @param vnetLength bytes of the virtio-net header ({@link VirtioNetHeader#LENGTH})
+     * @return {@code out.verdict}; {@code out.ipOffset} etc. are absolute, past the header
+     */
+    public int classifyFrame(ByteBuffer buf, int offset, int length, int vnetLength, PacketInfo out) {
+        if (length < vnetLength || vnet.wrap(buf, offset, vnetLength).checkLength() != WireError.OK) {
+            out.clear();
+            return drop(out, DropReason.MALFORMED);
+        }
+        int gso = vnet.gsoType();
+        vnetFlags = vnet.flags();
+        checksumStart = vnet.checksumStart();
+        checksumOffset = vnet.checksumOffset();
+        tcpSuperSegment = gso == VirtioNetHeader.GSO_TCPV4;
+        if (tcpSuperSegment) {
+            superSegments++;
+        }
+        try {
+            if (gso != VirtioNetHeader.GSO_NONE && !tcpSuperSegment) {
+                out.clear();
+                return drop(out, DropReason.MALFORMED);
+            }
+            return classify(buf, offset + vnetLength, length - vnetLength, out);
+        } finally {
+            vnetFlags = 0;
+            tcpSuperSegment = false;
+        }
+    }
+
+    /**
+     * {@link #VERIFY} the transport checksum, or {@link #TRUSTED} when the packet's virtio-net header vouches for
+     * it, or {@link #INCONSISTENT} when the header's checksum position contradicts the packet
+     * ({@code checksumField}: 16 for TCP, 6 for UDP).
+     */
+    private int checksumPolicy(PacketInfo out, int checksumField) {
+        if ((vnetFlags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+            boolean consistent = checksumStart == out.transportOffset - out.ipOffset && checksumOffset == checksumField;
+            return consistent ? TRUSTED : INCONSISTENT;
+        }
+        return (vnetFlags & VirtioNetHeader.F_DATA_VALID) != 0 ? TRUSTED : VERIFY;
     }
 
     private DropReason classifyIp(ByteBuffer buf, int offset, int length, PacketInfo out) {
@@ -140,7 +210,11 @@ public final class PacketClassifier {
         if (tcp.wrap(ip.buffer(), out.transportOffset, out.transportLength).checkLength() != WireError.OK) {
             return DropReason.MALFORMED;
         }
-        if (!tcp.verifyChecksum(out.sourceAddress, out.destinationAddress)) {
+        int check = checksumPolicy(out, TCP_CHECKSUM_FIELD);
+        if (check == INCONSISTENT) {
+            return DropReason.MALFORMED;
+        }
+        if (check == VERIFY && !tcp.verifyChecksum(out.sourceAddress, out.destinationAddress)) {
             return DropReason.BAD_TCP_CHECKSUM;
         }
         out.sourcePort = tcp.sourcePort();
@@ -165,8 +239,13 @@ public final class PacketClassifier {
         if (udp.wrap(ip.buffer(), out.transportOffset, out.transportLength).checkLength() != WireError.OK) {
             return DropReason.MALFORMED;
         }
+        int check = tcpSuperSegment ? INCONSISTENT : checksumPolicy(out, UDP_CHECKSUM_FIELD);
+        if (check == INCONSISTENT) {
+            return DropReason.MALFORMED; // a TCP super-segment header on UDP, or a partial checksum out of place
+        }
         // RFC 768: a zero checksum means the sender computed none.
-        if (udp.checksum() != 0 && !udp.verifyChecksum(out.sourceAddress, out.destinationAddress)) {
+        if (check == VERIFY && udp.checksum() != 0
+            && !udp.verifyChecksum(out.sourceAddress, out.destinationAddress)) {
             return DropReason.BAD_UDP_CHECKSUM;
         }
         out.sourcePort = udp.sourcePort();

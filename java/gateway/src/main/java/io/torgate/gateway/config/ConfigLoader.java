@@ -85,8 +85,9 @@ public final class ConfigLoader {
         }
         int mtu = (int) s.integer("mtu", 1500, 576, 65535);
         Cidr address = s.parsed("address", Cidr.parse("10.139.1.254/32"), Cidr::parse);
+        boolean offload = s.bool("offload", true);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Tun(name, mtu, address);
+        return new GatewayConfig.Tun(name, mtu, address, offload);
     }
 
     private static GatewayConfig.Network network(TomlSection s) {

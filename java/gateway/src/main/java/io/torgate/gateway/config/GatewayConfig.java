@@ -92,8 +92,14 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param name interface name, at most 15 characters
      * @param mtu link MTU, 576..65535
      * @param address the TUN's own address and prefix (never a client's next hop: clients route via policy rules)
+     * @param offload open the TUN with a virtio-net header and checksum + TCP segmentation offload (64 KiB TCP
+     *                super-segments both ways), falling back to the plain path when the kernel refuses it
      */
-    public record Tun(String name, int mtu, Cidr address) {
+    public record Tun(String name, int mtu, Cidr address, boolean offload) {
+        /** With offload on (the default). */
+        public Tun(String name, int mtu, Cidr address) {
+            this(name, mtu, address, true);
+        }
     }
 
     /**

@@ -29,6 +29,14 @@ import java.util.concurrent.locks.LockSupport;
  * reason when the classifier drops or rejects it, as "received" otherwise (a drop a worker decides later is
  * reported again, by the worker, as "dropped").
  *
+ * <p>Offload (a TUN with a virtio-net header and TSO): packets range from 40-byte ACKs to 64 KiB super-segments,
+ * so the batch is {@linkplain PacketBatch#packed packed}: each read places packets back to back in the free part
+ * of one byte buffer, used as a ring in step with the event ring. The free part runs from the end of the newest
+ * packet to the start of the oldest one a worker has not released (its offset is in the batch entry of the
+ * slowest worker's next sequence); when the tail is shorter than a frame, reading goes on from byte 0. When the
+ * bytes run out before the events do, the reader parks as for a full ring. Each frame is classified with its
+ * virtio-net header ({@link PacketClassifier#classifyFrame}).
+ *
  * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
  */
 final class TunReader implements Runnable {
@@ -45,6 +53,9 @@ final class TunReader implements Runnable {
     private final CaptureTap capture;
     private final int readBatch;
     private final int mask;
+    private final int vnetLength;
+    /** Packed batch: where the next read starts (the byte after the newest packet, 64-byte aligned). */
+    private int writePosition;
     private volatile boolean running = true;
     private long nextSequence;
     private long packets;
@@ -60,6 +71,7 @@ final class TunReader implements Runnable {
         this.workers = workers;
         this.readBatch = readBatch;
         this.mask = ring.getBufferSize() - 1;
+        this.vnetLength = tun.vnetHeaderLength();
         this.nextSequence = ring.getCursor() + 1;
     }
 
@@ -85,19 +97,22 @@ final class TunReader implements Runnable {
      */
     int moveBatch() throws IOException {
         if (!ring.hasAvailableCapacity(readBatch)) {
-            // A worker only wakes for its own packets, so one that sleeps may still hold other shards' events
-            // (it gates the ring). Wake every sleeper to let them skip past; this happens at most once per lap.
-            for (ShardWorker w : workers) {
-                w.wakeIfSleeping();
-            }
-            LockSupport.parkNanos(FULL_RING_PARK_NANOS);
-            return ring.hasAvailableCapacity(readBatch) ? -1 : 0;
+            return waitForWorkers() ? -1 : 0;
         }
         int first = (int) (nextSequence & mask);
         int run = Math.min(readBatch, mask + 1 - first);
-        int got = tun.read(batch, first, run);
-        if (got == run && run < readBatch) {
-            got += tun.read(batch, 0, readBatch - run);
+        int got;
+        if (batch.isPacked()) {
+            got = readPacked(first, run);
+            if (got < 0) {
+                waitForWorkers();
+                return -1; // the bytes are full, not the TUN empty: try again rather than await
+            }
+        } else {
+            got = tun.read(batch, first, run);
+            if (got == run && run < readBatch) {
+                got += tun.read(batch, 0, readBatch - run);
+            }
         }
         if (got == 0) {
             return 0;
@@ -110,11 +125,14 @@ final class TunReader implements Runnable {
             PacketEvent event = ring.get(seq);
             event.length = batch.length(event.slot);
             int at = batch.slotOffset(event.slot);
-            int verdict = classifier.classify(buf, at, event.length, event);
+            int verdict = vnetLength > 0 ? classifier.classifyFrame(buf, at, event.length, vnetLength, event)
+                : classifier.classify(buf, at, event.length, event);
+            // Capture sees IP packets: past the virtio-net header, if any.
+            int ipLength = Math.max(0, event.length - vnetLength);
             if (verdict == PacketInfo.DROP || verdict == PacketInfo.REJECT) {
-                capture.dropped(buf, at, event.length, event.reason);
+                capture.dropped(buf, at + vnetLength, ipLength, event.reason);
             } else {
-                capture.received(buf, at, event.length);
+                capture.received(buf, at + vnetLength, ipLength);
             }
             event.shard = verdict == PacketInfo.DROP ? -1 : Integer.remainderUnsigned(event.flowHash, workers.length);
             if (event.shard >= 0) {
@@ -129,6 +147,59 @@ final class TunReader implements Runnable {
             int w = Long.numberOfTrailingZeros(shards);
             workers[w].wakeIfSleeping();
             shards &= shards - 1;
+        }
+        return got;
+    }
+
+    /**
+     * A full ring (or full packed bytes): a worker only wakes for its own packets, so one that sleeps may still
+     * hold other shards' events (it gates the ring). Wake every sleeper to let them skip past, then park briefly;
+     * this happens at most once per lap.
+     *
+     * @return true when the ring has room for a batch again
+     */
+    private boolean waitForWorkers() {
+        for (ShardWorker w : workers) {
+            w.wakeIfSleeping();
+        }
+        LockSupport.parkNanos(FULL_RING_PARK_NANOS);
+        return ring.hasAvailableCapacity(readBatch);
+    }
+
+    /**
+     * Reads into the free bytes of the packed batch (see the class comment), entries {@code first ..}.
+     *
+     * @return packets read, or -1 when less than one frame of bytes is free
+     */
+    private int readPacked(int first, int run) throws IOException {
+        long oldest = ring.getMinimumGatingSequence() + 1;
+        int capacity = batch.byteCapacity();
+        int frame = tun.maxFrame();
+        int from;
+        int to;
+        if (oldest >= nextSequence) {
+            from = 0; // every published packet is released: start over at the front
+            to = capacity;
+        } else {
+            int live = batch.slotOffset((int) (oldest & mask));
+            if (writePosition > live && capacity - writePosition >= frame) {
+                from = writePosition;
+                to = capacity;
+            } else if (writePosition > live) {
+                from = 0; // the tail is too short for a frame: wrap
+                to = live;
+            } else {
+                from = writePosition;
+                to = live;
+            }
+        }
+        if (to - from < frame) {
+            return -1;
+        }
+        int got = tun.readPacked(batch, first, run, from, to);
+        if (got > 0) {
+            int last = first + got - 1;
+            writePosition = batch.slotOffset(last) + ((batch.length(last) + 63) & -64);
         }
         return got;
     }

@@ -17,15 +17,25 @@ final class TxSink implements SegmentSink {
 
     @Override
     public ByteBuffer claim(int maxLength) {
-        if (maxLength > tx.slotSize()) {
+        if (maxLength > tx.maxPacket()) {
             return null;
         }
-        int offset = tx.claim();
+        int offset = tx.claim(maxLength);
         return tx.buffer().limit(tx.buffer().capacity()).position(offset);
     }
 
     @Override
     public void commit(int length) {
         tx.commit(length);
+    }
+
+    @Override
+    public int offloadLimit() {
+        return tx.offloadLimit();
+    }
+
+    @Override
+    public void commitOffloaded(int length, int transportOffset, int headerLength, int segmentPayload) {
+        tx.commitOffloaded(length, transportOffset, headerLength, segmentPayload);
     }
 }

@@ -105,6 +105,23 @@ final class Lab implements AutoCloseable {
                 }
             }
         });
+        // Upload target: answers with the SHA-256 (hex) of the request body it read.
+        server.createContext("/sha256", exchange -> {
+            try (exchange) {
+                java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+                byte[] chunk = new byte[64 * 1024];
+                try (var in = exchange.getRequestBody()) {
+                    for (int n; (n = in.read(chunk)) > 0;) {
+                        digest.update(chunk, 0, n);
+                    }
+                }
+                byte[] hex = java.util.HexFormat.of().formatHex(digest.digest()).getBytes();
+                exchange.sendResponseHeaders(200, hex.length);
+                exchange.getResponseBody().write(hex);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException(e);
+            }
+        });
         server.start();
         return server;
     }
