@@ -7,6 +7,15 @@ import io.torgate.gateway.capture.CaptureSwitch;
 import io.torgate.gateway.capture.FlightRecorder;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.control.ControlServer;
+import io.torgate.gateway.control.GatewayCommands;
+import io.torgate.gateway.control.PeerAuthorizer;
+import io.torgate.gateway.dns.DnsStats;
+import io.torgate.gateway.metrics.GatewayMetrics;
+import io.torgate.gateway.metrics.MetricsHttpServer;
+import io.torgate.gateway.ops.ClientNames;
+import io.torgate.gateway.ops.GatewayState;
+import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.dns.DnsConfig;
 import io.torgate.gateway.dns.DnsService;
 import io.torgate.gateway.dns.TunReplySink;
@@ -24,7 +33,10 @@ import io.torgate.stack.BufferBudget;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
 import io.torgate.tor.IsolationPolicy;
+import io.torgate.tor.ExternalTor;
 import io.torgate.tor.ManagedTor;
+import io.torgate.tor.NewIdentity;
+import io.torgate.tor.TorService;
 import io.torgate.tor.Torrc;
 import io.torgate.tun.TunConfig;
 import io.torgate.tun.TunDevice;
@@ -35,6 +47,7 @@ import java.lang.System.Logger;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import java.lang.System.Logger.Level;
 import java.net.spi.InetAddressResolverProvider;
@@ -67,6 +80,10 @@ public final class Gateway implements AutoCloseable {
     private EgressGuard egress;
     private TunDevice tun;
     private ManagedTor managedTor;
+    /** The tor control connection for operators (managed tor, or an external one with [tor] control), or null. */
+    private TorService torControl;
+    private GatewayState state;
+    private ControlServer control;
 
     private record Teardown(String name, AutoCloseable action) {
     }
@@ -123,6 +140,7 @@ public final class Gateway implements AutoCloseable {
         limits = new FlowLimits(l.synsInFlightPerClient(), l.synsInFlight(), l.streamsPerClient(), l.streams());
         budget = new BufferBudget(l.bufferBytes());
         IsolationKeys keys = new IsolationKeys(new ClientEpochs());
+        DnsStats[] dnsStats = {null};
         IsolationPolicy isolation = IsolationPolicy.defaults();
         RelaySettings relay = new RelaySettings(socks, config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(),
             l.tcpBufferBytes(), l.relayBufferBytes(), torReady, config.socks().icmpRefusals());
@@ -130,6 +148,7 @@ public final class Gateway implements AutoCloseable {
         DnsQueries queries = DnsQueries.NONE;
         if (config.dns().enabled()) {
             DnsService dns = startDns(config, keys, socks, torReady);
+            dnsStats[0] = dns.stats();
             hostnames = dns.hostnames();
             queries = new DnsQueries() {
                 @Override
@@ -161,6 +180,28 @@ public final class Gateway implements AutoCloseable {
         pipeline.start();
         teardowns.push(new Teardown("pipeline", pipeline));
         LOG.log(Level.INFO, "torgate running: {0} worker(s), SOCKS at {1}", pipeline.workers(), socks);
+        startOperations(config, keys, dnsStats[0]);
+    }
+
+    /**
+     * The operator's side (issue 9): the tor control link, the control socket with the gateway's commands, and the
+     * metrics endpoint, each only when configured. Runs after the pipeline started: commands read the shards.
+     */
+    private void startOperations(GatewayConfig config, IsolationKeys keys, DnsStats dns) throws IOException {
+        TorLink link = new TorLink(torControl, managedTor, new NewIdentity(keys));
+        state = new GatewayState(pipeline, budget, limits, dns, link, keys.epochs(), ClientNames.NONE);
+        if (config.control().enabled()) {
+            control = new ControlServer(config.control().socket(),
+                new PeerAuthorizer(config.control().group(), Path.of("/etc/group")));
+            new GatewayCommands(state).registerAll(control);
+            control.start();
+            teardowns.push(new Teardown("control socket", control));
+        }
+        if (config.metrics().enabled()) {
+            MetricsHttpServer http = new MetricsHttpServer(new GatewayMetrics(state));
+            http.start(config.metrics().listen());
+            teardowns.push(new Teardown("metrics", http));
+        }
     }
 
     /**
@@ -203,6 +244,12 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig.Tor c = config.tor();
         if (!c.managed()) {
             endpoints.add(config.socks().endpoint());
+            if (c.control() != null) {
+                ExternalTor external = new ExternalTor(config.socks().endpoint(), c.control(), c.controlPassword());
+                teardowns.push(new Teardown("tor control", external));
+                endpoints.add(c.control());
+                torControl = external;
+            }
             return () -> true;
         }
         String extra = "";
@@ -222,6 +269,7 @@ public final class Gateway implements AutoCloseable {
         endpoints.add(tor.socksAddress());
         endpoints.add(UnixDomainSocketAddress.of(torrc.controlSocket()));
         managedTor = tor;
+        torControl = tor;
         return tor::isReady;
     }
 
@@ -279,6 +327,19 @@ public final class Gateway implements AutoCloseable {
     /** The managed tor, or null with an external one. */
     public ManagedTor managedTor() {
         return managedTor;
+    }
+
+    /**
+     * The control socket, or null when {@code [control] socket} is not configured. Other modules add their commands
+     * with {@link ControlServer#register} (see {@link io.torgate.gateway.control.ControlCommand}).
+     */
+    public ControlServer control() {
+        return control;
+    }
+
+    /** What the control socket and metrics read (shard snapshots, tor link, counters). */
+    public GatewayState state() {
+        return state;
     }
 
     public TunDevice tun() {

@@ -17,18 +17,33 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code torgate} command line: {@code torgate run --config FILE}, {@code torgate check-config FILE},
- * {@code torgate replay FILE} ({@link ReplayCommand}).
- * Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 invalid configuration.
+ * The {@code torgate} command line: {@code run}, {@code check-config}, {@code ctl}, {@code lab}, {@code replay}
+ * ({@link ReplayCommand}), {@code version}, {@code completion}. Exit codes, the same for every subcommand: 0 success,
+ * 1 runtime failure (or the gateway answered a ctl command with an error), 2 usage error, 3 invalid configuration,
+ * 4 something needed is unavailable (the control socket, the lab).
  */
-@Command(name = "torgate", mixinStandardHelpOptions = true, version = "torgate 0.1.0",
+@Command(name = "torgate", mixinStandardHelpOptions = true, version = Main.VERSION,
     description = "Transparent Tor gateway: TUN -> userspace TCP -> SOCKS5 to Tor.",
-    subcommands = {Main.Run.class, Main.CheckConfig.class, ReplayCommand.class})
+    subcommands = {Main.Run.class, Main.CheckConfig.class, Ctl.class, Tools.Lab.class, ReplayCommand.class,
+        Tools.Version.class, Tools.Completion.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:runtime failure, or the gateway answered a ctl command with an error",
+        "2:usage error", "3:invalid configuration", "4:unavailable: the control socket or the lab cannot be reached"})
 public final class Main {
+    static final String VERSION = "torgate 0.1.0";
     static final int EXIT_CONFIG = 3;
+    static final int EXIT_UNAVAILABLE = 4;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with every subcommand (also what the completion script is generated from). */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // lab passes its arguments (--clients 2 ...) to lab.sh untouched.
+        cl.getSubcommands().get("lab").setUnmatchedOptionsArePositionalParams(true);
+        return cl;
     }
 
     /** Starts the gateway and runs until SIGTERM/SIGINT, then shuts down cleanly. */

@@ -65,7 +65,9 @@ public enum DropReason {
     /** New flow refused: the flow table is full or the global buffer budget cannot hold another flow. */
     BUFFER_BUDGET("buffer_budget", false),
     /** The stack could not take the flow (an internal inconsistency; logged). */
-    INTERNAL("internal", false);
+    INTERNAL("internal", false),
+    /** An operator ended the stream ({@code torgate ctl kill}): RST to the client, SOCKS side closed. */
+    KILLED("killed", false);
 
     private static final DropReason[] VALUES = values();
 

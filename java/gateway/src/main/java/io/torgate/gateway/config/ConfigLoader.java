@@ -27,7 +27,7 @@ import org.tomlj.TomlParseResult;
  */
 public final class ConfigLoader {
     private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns",
-        "socks_ports", "tor", "capture");
+        "socks_ports", "tor", "capture", "control", "metrics");
 
     private ConfigLoader() {
     }
@@ -58,7 +58,8 @@ public final class ConfigLoader {
             if (!SECTIONS.contains(key)) {
                 var at = toml.inputPositionOf(key);
                 errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
-                    + ": unknown section (known: capture, dns, drop, limits, network, pipeline, socks, socks_ports, tor, "
+                    + ": unknown section (known: capture, control, dns, drop, limits, metrics, network, pipeline, socks, "
+                    + "socks_ports, tor, "
                     + "tun)");
             }
         }
@@ -72,10 +73,13 @@ public final class ConfigLoader {
         GatewayConfig.Dns dns = dns(new TomlSection(fileName, toml, "dns", errors));
         GatewayConfig.SocksPorts ports = socksPorts(new TomlSection(fileName, toml, "socks_ports", errors));
         GatewayConfig.Capture capture = capture(new TomlSection(fileName, toml, "capture", errors));
+        GatewayConfig.Control control = control(new TomlSection(fileName, toml, "control", errors));
+        GatewayConfig.Metrics metrics = metrics(new TomlSection(fileName, toml, "metrics", errors));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor, capture);
+        return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor, capture, control,
+            metrics);
     }
 
     private static GatewayConfig.Tun tun(TomlSection s) {
@@ -189,8 +193,40 @@ public final class ConfigLoader {
         Path extra = s.parsed("extra_torrc", null, ConfigLoader::absolutePath);
         long bootstrap = s.integer("bootstrap_timeout_ms", d.bootstrapTimeoutMillis(), 1_000, 3_600_000);
         long restart = s.integer("restart_delay_ms", d.restartDelayMillis(), 100, 60_000);
+        SocketAddress control = s.parsed("control", null, ConfigLoader::endpoint);
+        String password = s.string("control_password", "");
+        if ("managed".equals(mode) && control != null) {
+            s.error("control", "must be left out with mode = \"managed\" (its own ControlSocket is used)");
+        }
         s.rejectUnknownKeys();
-        return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap, restart);
+        return new GatewayConfig.Tor("managed".equals(mode), binary, data, run, extra, bootstrap, restart, control,
+            password.isEmpty() ? null : password);
+    }
+
+    private static GatewayConfig.Control control(TomlSection s) {
+        Path socket = s.parsed("socket", null, ConfigLoader::absolutePath);
+        String group = s.string("group", "");
+        if (!group.isEmpty() && !group.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            s.error("group", "must be a Unix group name (got '" + group + "')");
+        }
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Control(socket, group.isEmpty() ? null : group);
+    }
+
+    private static GatewayConfig.Metrics metrics(TomlSection s) {
+        InetSocketAddress listen = s.parsed("listen", null, v -> {
+            if (v.startsWith("unix:")) {
+                throw new IllegalArgumentException("must be \"127.0.0.1:PORT\" (a loopback TCP address)");
+            }
+            InetSocketAddress a = (InetSocketAddress) endpoint(v);
+            if (!a.getAddress().isLoopbackAddress()) {
+                throw new IllegalArgumentException("must be a loopback address (127.0.0.0/8): metrics are not "
+                    + "for the clients' network (got '" + v + "')");
+            }
+            return a;
+        });
+        s.rejectUnknownKeys();
+        return new GatewayConfig.Metrics(listen);
     }
 
     private static GatewayConfig.Capture capture(TomlSection s) {

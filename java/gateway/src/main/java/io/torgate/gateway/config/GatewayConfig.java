@@ -1,6 +1,7 @@
 package io.torgate.gateway.config;
 
 import io.torgate.gateway.classify.DropPolicy;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,20 +19,57 @@ import java.util.List;
  * @param socksPorts the TorVM-compatible SOCKS ports served on the gateway addresses
  * @param tor whether tor is managed by the gateway or external
  * @param capture where {@code torgate capture} writes and how much, and the flight recorder's size
+ * @param control the operator's control socket ({@code torgate ctl})
+ * @param metrics the Prometheus endpoint
  */
 public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
-                            DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor, Capture capture) {
+                            DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor, Capture capture,
+                            Control control, Metrics metrics) {
 
-    /** With the default [capture] section. */
+    /** With the default [capture] section, no control socket and no metrics endpoint. */
     public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
                          Dns dns, SocksPorts socksPorts, Tor tor) {
         this(tun, network, pipeline, socks, limits, drops, dns, socksPorts, tor, Capture.DEFAULT);
+    }
+
+    /** Without the operations sections (control socket off, metrics off). */
+    public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
+                         Dns dns, SocksPorts socksPorts, Tor tor, Capture capture) {
+        this(tun, network, pipeline, socks, limits, drops, dns, socksPorts, tor, capture, Control.NONE, Metrics.NONE);
     }
 
     /** Without gateway SOCKS ports, with an external tor (the configuration before those sections existed). */
     public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
                          Dns dns) {
         this(tun, network, pipeline, socks, limits, drops, dns, SocksPorts.NONE, Tor.EXTERNAL);
+    }
+
+    /**
+     * The control socket: a Unix stream socket, mode 0660, owned by {@code group}; only root and members of that
+     * group (checked again per connection with SO_PEERCRED) may use it.
+     *
+     * @param socket its path, or null for no control socket
+     * @param group the group allowed besides root, or null for root only
+     */
+    public record Control(Path socket, String group) {
+        public static final Control NONE = new Control(null, null);
+
+        public boolean enabled() {
+            return socket != null;
+        }
+    }
+
+    /**
+     * The Prometheus text endpoint ({@code GET /metrics}).
+     *
+     * @param listen a loopback address and port, or null when off (the control socket's {@code metrics} still works)
+     */
+    public record Metrics(InetSocketAddress listen) {
+        public static final Metrics NONE = new Metrics(null);
+
+        public boolean enabled() {
+            return listen != null;
+        }
     }
 
     /**
@@ -54,11 +92,21 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param extraTorrc a file appended to the generated torrc (like TorVM's override), or null
      * @param bootstrapTimeoutMillis how long start-up waits for 100% bootstrap before it fails
      * @param restartDelayMillis first delay before restarting a dead tor (doubling up to a minute while it fails)
+     * @param control an external tor's ControlPort or ControlSocket (bootstrap state, circuits, new identity), or
+     *                null; a managed tor always uses its own ControlSocket
+     * @param controlPassword the external control port's password, or null for cookie authentication
      */
     public record Tor(boolean managed, Path binary, Path dataDir, Path runDir, Path extraTorrc,
-                      long bootstrapTimeoutMillis, long restartDelayMillis) {
+                      long bootstrapTimeoutMillis, long restartDelayMillis, SocketAddress control,
+                      String controlPassword) {
         public static final Tor EXTERNAL = new Tor(false, Path.of("/usr/bin/tor"), Path.of("/var/lib/torgate/tor"),
             Path.of("/run/torgate"), null, 300_000, 1_000);
+
+        /** Without an external control port. */
+        public Tor(boolean managed, Path binary, Path dataDir, Path runDir, Path extraTorrc,
+                   long bootstrapTimeoutMillis, long restartDelayMillis) {
+            this(managed, binary, dataDir, runDir, extraTorrc, bootstrapTimeoutMillis, restartDelayMillis, null, null);
+        }
     }
 
     /**

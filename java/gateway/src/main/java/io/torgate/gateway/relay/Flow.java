@@ -3,6 +3,7 @@ package io.torgate.gateway.relay;
 import io.torgate.gateway.pipeline.WorkerContext;
 import io.torgate.stack.TcpConnection;
 import io.torgate.stack.TimerWheel;
+import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationProfile;
 import io.torgate.tor.Socks5Client;
 import io.torgate.tor.SocksServerSession;
@@ -60,6 +61,15 @@ final class Flow implements WorkerContext.Ready {
     boolean downShut;
     long bytesUp;
     long bytesDown;
+    /** Stable id for the control socket ({@link StreamInfo#id()}). */
+    long id;
+    /** Worker clock at the client's SYN. */
+    long openedAt;
+    /** Worker clock when the SOCKS CONNECT started (for the connect latency histogram). */
+    long socksStartedAt;
+    /** The isolation key and profile name of a relayed stream, else null. */
+    IsolationKey isolationKey;
+    String profile;
     /** The DNS session of a {@link #DNS} flow, else null. */
     DnsStream dns;
     /** The isolation profile of a gateway SOCKS port flow, else null. */
@@ -89,6 +99,8 @@ final class Flow implements WorkerContext.Ready {
         downShut = false;
         bytesUp = 0;
         bytesDown = 0;
+        isolationKey = null;
+        profile = null;
         dns = null;
         dnsReady = false;
         serverProfile = null;

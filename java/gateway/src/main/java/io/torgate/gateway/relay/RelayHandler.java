@@ -20,6 +20,7 @@ import io.torgate.stack.TimerWheel;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
 import io.torgate.tor.IsolationPolicy;
+import io.torgate.tor.IsolationProfile;
 import io.torgate.tor.Socks5Client;
 import io.torgate.wire.Tcp;
 import io.torgate.wire.WireError;
@@ -31,6 +32,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 
 /**
  * A shard's stream relay: terminates each client TCP flow in a {@link TcpConnection} and carries it over a
@@ -77,6 +79,12 @@ public final class RelayHandler implements ShardHandler {
     private TxQueue tx;
     private TxSink sink;
     private java.nio.channels.Selector selector;
+    /** Per-client counters of this shard (clients a shard tracks one by one; see {@link ClientTable}). */
+    private final ClientTable clients = new ClientTable(4096);
+    /** SOCKS connect latency in µs (attempt → tor's reply), up to a minute, 2 significant digits: fixed size. */
+    private final Histogram socksConnect = new Histogram(60_000_000L, 2);
+    private int shard;
+    private long nextSerial;
 
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
                         IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, int maxFlows) {
@@ -114,6 +122,7 @@ public final class RelayHandler implements ShardHandler {
     @Override
     public void start(WorkerContext context) {
         this.counters = context.counters();
+        this.shard = context.shard();
         this.tx = context.tx();
         this.sink = new TxSink(tx);
         this.selector = context.selector();
@@ -135,6 +144,7 @@ public final class RelayHandler implements ShardHandler {
     @Override
     public void onPacket(PacketEvent event, ByteBuffer buf, long now) {
         if (event.verdict == PacketInfo.DNS_UDP) {
+            clients.of(event.sourceAddress).dnsQueries++;
             // UDP header is 8 bytes (RFC 768); the service copies the query and answers through the TUN itself.
             dns.submitUdp(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort,
                 buf, event.transportOffset + 8, event.transportLength - 8);
@@ -147,6 +157,7 @@ public final class RelayHandler implements ShardHandler {
         if (segment.parseChecksumVerified(buf, event.transportOffset, event.transportLength, event.sourceAddress,
             event.destinationAddress, tcpCounters) != WireError.OK) {
             refusals.count(event, buf, DropReason.MALFORMED);
+            clients.of(event.sourceAddress).drop(DropReason.MALFORMED);
             return;
         }
         Flow f = flows.get(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
@@ -172,10 +183,14 @@ public final class RelayHandler implements ShardHandler {
         }
         if (refused != null) {
             refusals.reset(event, buf, refused);
+            clients.of(event.sourceAddress).drop(refused);
             return;
         }
         Flow f = pool.take();
         f.reset(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
+        f.id = ++nextSerial * StreamInfo.MAX_SHARDS + shard;
+        f.openedAt = now;
+        clients.of(f.client).streamsOpened++;
         f.conn.open(event.destinationAddress, event.destinationPort, event.sourceAddress, event.sourcePort);
         f.conn.onSegment(segment, now);
         flows.put(f.client, f.clientPort, f.destination, f.destinationPort, f);
@@ -202,6 +217,7 @@ public final class RelayHandler implements ShardHandler {
         }
         f.serverProfile = socksPorts.profileFor(f.destination, f.destinationPort);
         if (f.serverProfile != null) {
+            f.profile = f.serverProfile.name();
             // Our own SOCKS port: accept at once and read the client's SOCKS request (bounded by the timeout).
             f.phase = Flow.SOCKS_REQUEST;
             limits.synDone(f.client);
@@ -230,8 +246,12 @@ public final class RelayHandler implements ShardHandler {
             refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
             return;
         }
-        IsolationKey key = keys.derive(isolation.profileFor(f.client, f.destinationPort), f.client, host,
-            f.destination, f.destinationPort, null);
+        IsolationProfile profile = isolation.profileFor(f.client, f.destinationPort);
+        IsolationKey key = keys.derive(profile, f.client, host, f.destination, f.destinationPort, null);
+        f.isolationKey = key;
+        f.profile = profile.name();
+        f.socksStartedAt = now;
+        clients.of(f.client).lastProfile = profile.name();
         if (host != null) {
             f.socks.startConnect(ch, host, f.destinationPort, key);
         } else {
@@ -268,6 +288,7 @@ public final class RelayHandler implements ShardHandler {
         }
         limits.synDone(f.client);
         f.socksDeadline = Long.MAX_VALUE;
+        socksConnect.recordValue(Math.min(60_000_000L, Math.max(0, (now - f.socksStartedAt) / 1000)));
         if (f.socks.status() != Socks5Client.Status.SUCCEEDED) {
             if (LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "{0}: SOCKS CONNECT failed: {1} {2} → RST", f, f.socks.failure(),
@@ -384,6 +405,7 @@ public final class RelayHandler implements ShardHandler {
     /** Refuses a held SYN: RST now, everything released. */
     private void refuse(Flow f, DropReason reason, long now) {
         counters.increment(reason);
+        clients.of(f.client).drop(reason);
         f.conn.refuse();
         f.conn.poll(now, sink);
         retire(f);
@@ -392,6 +414,7 @@ public final class RelayHandler implements ShardHandler {
     /** Resets an established flow toward the client (its SOCKS side failed). */
     private void abort(Flow f, DropReason reason, long now) {
         counters.increment(reason);
+        clients.of(f.client).drop(reason);
         LOG.log(Level.DEBUG, "{0}: {1} → RST to the client", f, reason.label());
         f.conn.abort();
         f.conn.poll(now, sink);
@@ -409,11 +432,61 @@ public final class RelayHandler implements ShardHandler {
             limits.synDone(f.client);
         }
         limits.streamDone(f.client);
+        clients.of(f.client).addLive(f.bytesUp, f.bytesDown);
         budget.release(settings.bytesPerFlow());
         flows.remove(f.client, f.clientPort, f.destination, f.destinationPort);
         pool.give(f);
     }
 
+
+    /**
+     * This shard's streams, per-client counters (retired plus live bytes) and SOCKS connect histogram. Worker
+     * thread only (run it through {@code Pipeline.onEachShard}); allocates.
+     */
+    public ShardSnapshot snapshot(long now) {
+        List<StreamInfo> streams = new ArrayList<>(flows.size());
+        List<ClientStats> perClient = clients.copies();
+        java.util.Map<Integer, ClientStats> byClient = new java.util.HashMap<>();
+        for (ClientStats c : perClient) {
+            byClient.put(c.client, c);
+        }
+        flows.forEach(f -> {
+            streams.add(StreamInfos.of(f, names, now));
+            ClientStats c = byClient.get(f.client);
+            if (c != null) {
+                c.addLive(f.bytesUp, f.bytesDown);
+            }
+        });
+        return new ShardSnapshot(shard, streams, perClient, socksConnect.copy());
+    }
+
+    /**
+     * Ends the stream with this id (operator's {@code kill}): RST to the client (a held SYN is refused), SOCKS
+     * socket closed, counted as {@link DropReason#KILLED}. Worker thread only.
+     *
+     * @return whether this shard had the stream
+     */
+    public boolean kill(long id, long now) {
+        Flow[] found = new Flow[1];
+        flows.forEach(f -> {
+            if (f.id == id) {
+                found[0] = f;
+            }
+        });
+        Flow f = found[0];
+        if (f == null) {
+            return false;
+        }
+        LOG.log(Level.INFO, "{0}: stream {1} killed by the operator", f, id);
+        if (f.phase == Flow.CONNECTING) {
+            limits.synDone(f.client);
+            f.phase = -1;
+            refuse(f, DropReason.KILLED, now);
+        } else {
+            abort(f, DropReason.KILLED, now);
+        }
+        return true;
+    }
 
     @Override
     public void shutdown(long now) {

@@ -42,6 +42,8 @@ class ConfigLoaderTest {
         assertEquals(new GatewayConfig.SocksPorts(false, 9050, 9049), c.socksPorts());
         assertEquals(GatewayConfig.Tor.EXTERNAL, c.tor());
         assertEquals(GatewayConfig.Capture.DEFAULT, c.capture());
+        assertEquals(new GatewayConfig.Control(Path.of("/run/torgate/control.sock"), null), c.control());
+        assertEquals(GatewayConfig.Metrics.NONE, c.metrics());
     }
 
     @Test
@@ -55,6 +57,24 @@ class ConfigLoaderTest {
             "capture.max_total_bytes: must be at least max_file_bytes");
         assertError(MINIMAL + "[capture]\ndirectory = \"cap\"\n", "capture.directory: must be an absolute path");
         assertError(MINIMAL + "[capture]\nring = 1\n", "capture.ring: unknown key");
+    }
+
+    @Test
+    void controlSocketMetricsAndExternalControlPort() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL + "[control]\nsocket = \"/run/tg/ctl.sock\"\n"
+            + "group = \"torgate\"\n[metrics]\nlisten = \"127.0.0.1:9469\"\n"
+            + "[tor]\ncontrol = \"unix:/run/tor/control\"\n");
+        assertEquals(new GatewayConfig.Control(Path.of("/run/tg/ctl.sock"), "torgate"), c.control());
+        assertEquals(new InetSocketAddress("127.0.0.1", 9469), c.metrics().listen());
+        assertEquals(java.net.UnixDomainSocketAddress.of("/run/tor/control"), c.tor().control());
+        assertTrue(!ConfigLoader.parse("t.toml", MINIMAL).control().enabled());
+        assertTrue(!ConfigLoader.parse("t.toml", MINIMAL).metrics().enabled());
+        assertError(MINIMAL + "[metrics]\nlisten = \"10.137.0.1:9469\"\n",
+            "t.toml:6:1: metrics.listen: must be a loopback address");
+        assertError(MINIMAL + "[metrics]\nlisten = \"unix:/x\"\n", "metrics.listen: must be \"127.0.0.1:PORT\"");
+        assertError(MINIMAL + "[control]\nsocket = \"ctl.sock\"\n", "t.toml:6:1: control.socket: must be an absolute");
+        assertError(MINIMAL + "[control]\ngroup = \"Bad Group\"\n", "control.group: must be a Unix group name");
+        assertError(MINIMAL + "[control]\nsockett = \"/x\"\n", "control.sockett: unknown key");
     }
 
     @Test

@@ -1,0 +1,126 @@
+package io.torgate.gateway.metrics;
+
+import io.torgate.gateway.classify.DropCounters;
+import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.dns.DnsCounter;
+import io.torgate.gateway.ops.GatewayState;
+import io.torgate.gateway.ops.TorLink;
+import io.torgate.gateway.relay.ClientStats;
+import io.torgate.gateway.relay.ShardSnapshot;
+import io.torgate.gateway.relay.StreamInfo;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The gateway's metrics in Prometheus text format, for {@code GET /metrics} and {@code torgate ctl metrics}. Every
+ * call takes fresh shard snapshots (see {@link GatewayState#shards()}), so per-client traffic and the SOCKS
+ * latency histogram cost nothing on the packet path. Stateless apart from the state it reads; thread-safe.
+ */
+public final class GatewayMetrics {
+    private final GatewayState state;
+
+    public GatewayMetrics(GatewayState state) {
+        this.state = state;
+    }
+
+    /** The exposition text. */
+    public String render() throws IOException {
+        List<ShardSnapshot> shards = state.shards();
+        PrometheusText p = new PrometheusText();
+        p.family("torgate_uptime_seconds", "gauge", "Seconds since the gateway started.")
+            .sample("torgate_uptime_seconds", state.uptimeMillis() / 1000.0);
+        List<DropCounters> counters = state.pipeline().allCounters();
+        p.family("torgate_drops_total", "counter", "Packets and flows not served, by reason.");
+        for (DropReason r : DropReason.values()) {
+            p.sample("torgate_drops_total", DropCounters.sum(counters, r), "reason", r.label());
+        }
+        p.family("torgate_packets_in_total", "counter", "Packets read from the TUN into the ring.")
+            .sample("torgate_packets_in_total", state.pipeline().packetsIn());
+        p.family("torgate_ring_occupancy", "gauge", "Ring events published but not yet consumed by every worker.")
+            .sample("torgate_ring_occupancy", state.pipeline().ringOccupancy());
+        streams(p, shards);
+        p.family("torgate_buffer_budget_used_bytes", "gauge", "Buffer bytes reserved by open flows.")
+            .sample("torgate_buffer_budget_used_bytes", state.budget().used());
+        p.family("torgate_buffer_budget_max_bytes", "gauge", "The global buffer budget ([limits] buffer_bytes).")
+            .sample("torgate_buffer_budget_max_bytes", state.budget().max());
+        clients(p, shards);
+        Histogram socks = new Histogram(60_000_000L, 2);
+        for (ShardSnapshot s : shards) {
+            socks.add(s.socksConnect());
+        }
+        p.family("torgate_socks_connect_seconds", "histogram",
+            "Time from opening a SOCKS connection to tor's CONNECT reply (success or failure).");
+        p.histogram("torgate_socks_connect_seconds", socks);
+        dns(p);
+        tor(p);
+        return p.toString();
+    }
+
+    private static void streams(PrometheusText p, List<ShardSnapshot> shards) {
+        Map<String, Integer> byState = new TreeMap<>();
+        for (ShardSnapshot s : shards) {
+            for (StreamInfo i : s.streams()) {
+                byState.merge(i.state(), 1, Integer::sum);
+            }
+        }
+        p.family("torgate_streams", "gauge", "Open client streams, by state.");
+        for (String st : List.of("connecting", "relaying", "dns", "socks-request", "socks-upstream")) {
+            byState.putIfAbsent(st, 0);
+        }
+        byState.forEach((st, n) -> p.sample("torgate_streams", n, "state", st));
+    }
+
+    private void clients(PrometheusText p, List<ShardSnapshot> shards) {
+        Map<Integer, ClientStats> total = ClientTotals.of(shards);
+        Map<Integer, Integer> live = ClientTotals.liveStreams(shards);
+        p.family("torgate_client_streams", "gauge", "Open streams per client.");
+        total.forEach((c, s) -> p.sample("torgate_client_streams", live.getOrDefault(c, 0), "client", label(c)));
+        p.family("torgate_client_streams_opened_total", "counter", "Streams a client opened (SYNs admitted).");
+        total.forEach((c, s) -> p.sample("torgate_client_streams_opened_total", s.streamsOpened(), "client",
+            label(c)));
+        p.family("torgate_client_bytes_total", "counter", "Relayed bytes per client; up = client to Tor.");
+        total.forEach((c, s) -> {
+            p.sample("torgate_client_bytes_total", s.bytesUp(), "client", label(c), "direction", "up");
+            p.sample("torgate_client_bytes_total", s.bytesDown(), "client", label(c), "direction", "down");
+        });
+        p.family("torgate_client_dns_queries_total", "counter", "DNS queries over UDP per client.");
+        total.forEach((c, s) -> p.sample("torgate_client_dns_queries_total", s.dnsQueries(), "client", label(c)));
+        p.family("torgate_client_drops_total", "counter", "Refused flows per client and reason (limits included).");
+        total.forEach((c, s) -> {
+            for (DropReason r : DropReason.values()) {
+                if (s.drops(r) > 0) {
+                    p.sample("torgate_client_drops_total", s.drops(r), "client", label(c), "reason", r.label());
+                }
+            }
+        });
+    }
+
+    private String label(int client) {
+        return client == 0 ? "other" : state.names().label(client);
+    }
+
+    private void dns(PrometheusText p) {
+        if (state.dns() == null) {
+            return;
+        }
+        p.family("torgate_dns_events_total", "counter", "DNS service events by kind (queries, answers, drops...).");
+        for (DnsCounter c : DnsCounter.values()) {
+            p.sample("torgate_dns_events_total", state.dns().get(c), "event", c.label());
+        }
+        p.family("torgate_dns_answer_seconds", "histogram", "Time from a query reaching the DNS agent to its answer.");
+        p.histogram("torgate_dns_answer_seconds", state.dnsAnswerLatency());
+        p.family("torgate_dns_resolve_seconds", "histogram", "Time of a SOCKS RESOLVE exchange with tor.");
+        p.histogram("torgate_dns_resolve_seconds", state.dnsResolveLatency());
+    }
+
+    private void tor(PrometheusText p) {
+        TorLink.State t = state.tor().state();
+        p.family("torgate_tor_bootstrap_percent", "gauge", "Tor's bootstrap progress, 0..100; -1 when unknown.")
+            .sample("torgate_tor_bootstrap_percent", t.bootstrapProgress());
+        p.family("torgate_tor_control_up", "gauge", "1 when tor's control port answered this scrape.")
+            .sample("torgate_tor_control_up", t.error() == null ? 1 : 0);
+    }
+}
