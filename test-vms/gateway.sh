@@ -10,6 +10,7 @@
 #   TG_DNS_MODE=mapped|resolve        DNS mode (default mapped: names get virtual addresses and travel to
 #                                     the exit in the CONNECT, so the exit resolves them)
 #   TG_LOG_LEVEL                      torgate's --log-level (default INFO; FINE logs every drop with its reason)
+#   TG_FLIGHT_RECORDER=N              keep the last N packets per client for `torgate capture dump` (default 0)
 #   TG_JAVA_OPTS                      JVM options (default -Xmx384m: two cores and many namespaces share the box)
 #   TORGATE_JAR                       the jar (default java/gateway/target/torgate.jar of this checkout)
 set -euo pipefail
@@ -54,6 +55,8 @@ mode = "$mode"
 EOF
   # Mapped mode keeps its name map across gateway restarts: a client's cached answer stays valid.
   [ -z "${TG_GW_STATE:-}" ] || printf 'map_file = "%s"\n' "$TG_GW_STATE/dns-map"
+  printf '\n[capture]\ndirectory = "%s/capture"\nflight_recorder_packets = %d\n' "${TG_GW_STATE:-/tmp}" \
+    "${TG_FLIGHT_RECORDER:-0}"
 }
 
 run() {

@@ -4,8 +4,10 @@ import io.torgate.gateway.classify.DropReason;
 import java.nio.ByteBuffer;
 
 /**
- * Where the packet path reports the packets it sees, at three points: {@link #received} right after a TUN read,
- * {@link #sent} right before a TUN write, {@link #dropped} when the drop policy decides a packet is not served.
+ * Where the packet path reports the packets it sees: the reader reports each packet it reads once, after
+ * classifying it, as {@link #dropped} (with the reason) when the classifier drops or rejects it and as
+ * {@link #received} otherwise; a worker that refuses a received packet (no_flow, limits) reports it again as
+ * {@link #dropped}; every packet queued for a TUN write (worker answers, DNS replies) is {@link #sent}.
  * The bytes are valid only during the call: an implementation copies what it keeps and never blocks (no disk,
  * no unbounded wait), since it runs on the reader and shard threads.
  *
