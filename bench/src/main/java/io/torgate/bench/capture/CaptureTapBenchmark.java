@@ -104,18 +104,28 @@ public class CaptureTapBenchmark {
     }
 
     private int ack(int at) {
-        Tcp t = new Tcp().wrap(slots, at + 20, 20);
-        t.writeHeader(40000, 443, 1000, 2000, Tcp.ACK, 65535, null, 0);
-        t.fillChecksum(CLIENT, REMOTE);
-        Ipv4.writeHeader(slots, at, Ipv4.PROTO_TCP, CLIENT, REMOTE, 20, 64);
+        writeAck(slots, at, 40000);
         return 40;
     }
 
     private int udp(int at) {
-        Udp.writeHeader(slots, at + 20, 5000, 123, 48);
-        new Udp().wrap(slots, at + 20, 56).fillChecksum(CLIENT, REMOTE);
-        Ipv4.writeHeader(slots, at, Ipv4.PROTO_UDP, CLIENT, REMOTE, 56, 64);
+        writeUdp(slots, at);
         return 76;
+    }
+
+    /** A 40-byte TCP ACK from 10.137.0.5:{@code clientPort} to 93.184.216.34:443 at {@code buf[at..]}. */
+    public static void writeAck(ByteBuffer buf, int at, int clientPort) {
+        Tcp t = new Tcp().wrap(buf, at + 20, 20);
+        t.writeHeader(clientPort, 443, 1000, 2000, Tcp.ACK, 65535, null, 0);
+        t.fillChecksum(CLIENT, REMOTE);
+        Ipv4.writeHeader(buf, at, Ipv4.PROTO_TCP, CLIENT, REMOTE, 20, 64);
+    }
+
+    /** A 76-byte UDP datagram from 10.137.0.5:5000 to 93.184.216.34:123 (dropped as udp_port) at {@code buf[at..]}. */
+    public static void writeUdp(ByteBuffer buf, int at) {
+        Udp.writeHeader(buf, at + 20, 5000, 123, 48);
+        new Udp().wrap(buf, at + 20, 56).fillChecksum(CLIENT, REMOTE);
+        Ipv4.writeHeader(buf, at, Ipv4.PROTO_UDP, CLIENT, REMOTE, 56, 64);
     }
 
     /** The reader's per-packet work without any capture hook. */
