@@ -194,6 +194,7 @@ public final class Gateway implements AutoCloseable {
             control = new ControlServer(config.control().socket(),
                 new PeerAuthorizer(config.control().group(), Path.of("/etc/group")));
             new GatewayCommands(state).registerAll(control);
+            capture.register(control);
             control.start();
             teardowns.push(new Teardown("control socket", control));
         }

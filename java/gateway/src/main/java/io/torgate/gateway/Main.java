@@ -17,14 +17,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code torgate} command line: {@code run}, {@code check-config}, {@code ctl}, {@code lab}, {@code replay}
- * ({@link ReplayCommand}), {@code version}, {@code completion}. Exit codes, the same for every subcommand: 0 success,
- * 1 runtime failure (or the gateway answered a ctl command with an error), 2 usage error, 3 invalid configuration,
- * 4 something needed is unavailable (the control socket, the lab).
+ * The {@code torgate} command line: {@code run}, {@code check-config}, {@code ctl}, {@code lab}, {@code capture}
+ * ({@link CaptureCommand}), {@code replay} ({@link ReplayCommand}), {@code version}, {@code completion}. Exit codes,
+ * the same for every subcommand: 0 success, 1 runtime failure (or the gateway answered a ctl command with an
+ * error), 2 usage error, 3 invalid configuration, 4 something needed is unavailable (the control socket, the lab).
  */
 @Command(name = "torgate", mixinStandardHelpOptions = true, version = Main.VERSION,
     description = "Transparent Tor gateway: TUN -> userspace TCP -> SOCKS5 to Tor.",
-    subcommands = {Main.Run.class, Main.CheckConfig.class, Ctl.class, Tools.Lab.class, ReplayCommand.class,
+    subcommands = {Main.Run.class, Main.CheckConfig.class, Ctl.class, Tools.Lab.class, CaptureCommand.class, ReplayCommand.class,
         Tools.Version.class, Tools.Completion.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure, or the gateway answered a ctl command with an error",

@@ -3,35 +3,16 @@ package io.torgate.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code torgate replay} as the command line runs it: options, exit codes, deterministic output. */
 class ReplayCommandTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static String fixture(String name) throws Exception {
@@ -40,7 +21,7 @@ class ReplayCommandTest {
 
     @Test
     void replaysAFixtureTheSameTwice() throws Exception {
-        Run a = run("replay", "--clients", "10.99.0.2/32", fixture("http-session.pcap"));
+        CliRun a = run("replay", "--clients", "10.99.0.2/32", fixture("http-session.pcap"));
         assertEquals(0, a.exit(), a.err());
         assertTrue(a.out().contains("10.99.0.2:47890>10.99.0.1:8000 CLOSED=>LISTEN"), a.out());
         assertTrue(a.out().contains("drops: none"), a.out());
@@ -49,9 +30,9 @@ class ReplayCommandTest {
 
     @Test
     void refusingUpstreamAndBadPacketsShowTheirReasons() throws Exception {
-        Run refused = run("replay", "--clients=10.99.0.2/32", "--upstream=refuse", fixture("http-session.pcap"));
+        CliRun refused = run("replay", "--clients=10.99.0.2/32", "--upstream=refuse", fixture("http-session.pcap"));
         assertTrue(refused.out().contains("drop socks_refused 10.99.0.2:47890>10.99.0.1:8000"), refused.out());
-        Run bad = run("replay", "--clients", "10.99.0.0/24", "--gateway", "10.99.0.1", fixture("bad-packets.pcap"));
+        CliRun bad = run("replay", "--clients", "10.99.0.0/24", "--gateway", "10.99.0.1", fixture("bad-packets.pcap"));
         assertEquals(0, bad.exit(), bad.err());
         assertTrue(bad.out().contains("drop bad_tcp_checksum "), bad.out());
     }
@@ -59,8 +40,9 @@ class ReplayCommandTest {
     @Test
     void configGivesTheClientRanges(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("t.toml");
-        Files.writeString(config, "[network]\nclient_ranges = [\"10.99.0.2/32\"]\n[socks]\nendpoint = \"127.0.0.1:9\"\n");
-        Run viaConfig = run("replay", "--config", config.toString(), fixture("http-session.pcap"));
+        Files.writeString(config,
+            "[network]\nclient_ranges = [\"10.99.0.2/32\"]\n[socks]\nendpoint = \"127.0.0.1:9\"\n");
+        CliRun viaConfig = run("replay", "--config", config.toString(), fixture("http-session.pcap"));
         assertEquals(run("replay", "--clients", "10.99.0.2/32", fixture("http-session.pcap")).out(), viaConfig.out());
     }
 
@@ -68,7 +50,7 @@ class ReplayCommandTest {
     void errorsHaveTheirExitCodes(@TempDir Path dir) throws Exception {
         assertEquals(2, run("replay", "--upstream", "maybe", fixture("http-session.pcap")).exit());
         assertEquals(2, run("replay", "--clients", "10.99.0.300/32", fixture("http-session.pcap")).exit());
-        Run missing = run("replay", dir.resolve("none.pcap").toString());
+        CliRun missing = run("replay", dir.resolve("none.pcap").toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.out().startsWith("error: "), missing.out());
         Path bad = dir.resolve("bad.toml");

@@ -1,6 +1,9 @@
 package io.torgate.gateway.capture;
 
 import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.control.ControlException;
+import io.torgate.gateway.control.ControlReply;
+import io.torgate.gateway.control.ControlServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +19,9 @@ import java.util.Locale;
  *
  * <p>Arguments of {@code start}: the {@link CaptureFilter#parse filter words} plus {@code path=DIRECTORY},
  * {@code prefix=NAME}, {@code max-file=BYTES}, {@code max-total=BYTES} (suffixes k, m, g) and
- * {@code rotate=SECONDS}, e.g. {@code capture start client=10.137.0.5 dir=dropped path=/tmp/cap max-total=100m}.
+ * {@code rotate=SECONDS}, e.g. {@code capture start client=10.137.0.5 dir=dropped path=case42 max-total=100m}.
+ * Paths ({@code path=}, the FILE of {@code dump}) are taken relative to the capture directory and must stay inside
+ * it (the gateway writes as root: a control client must not choose where else).
  *
  * <p>Thread-safety: methods are synchronized (control commands are rare); the packet threads only ever see the
  * switch.
@@ -77,7 +82,8 @@ public final class CaptureControl implements AutoCloseable {
         }
         Path file;
         if (w.length == 2) {
-            file = Path.of(w[1]);
+            file = inside(w[1]);
+            Files.createDirectories(file.getParent());
         } else {
             Files.createDirectories(defaults.directory());
             synchronized (this) {
@@ -86,6 +92,25 @@ public final class CaptureControl implements AutoCloseable {
             }
         }
         return dump(w[0], file);
+    }
+
+    /** The usage line the control socket's {@code help} shows. */
+    public static final String USAGE = "capture start [client=A.B.C.D] [flow=A:P-B:Q] [dir=received,sent,dropped] "
+        + "[reason=R,...] [path=SUBDIR] [prefix=NAME] [max-file=N[kmg]] [max-total=N[kmg]] [rotate=SECONDS] "
+        + "| stop | status | dump CLIENT [FILE]: pcapng capture while running, drop reasons as packet comments";
+
+    /**
+     * Adds {@code capture ...} to the control socket: the arguments go to {@link #command}; a bad argument or a file
+     * that cannot be written is the operator's error ({@code error MESSAGE}, exit code 1 in {@code torgate ctl}).
+     */
+    public void register(ControlServer server) {
+        server.register("capture", USAGE, request -> {
+            try {
+                return ControlReply.ok(command(String.join(" ", request.args())) + "\n");
+            } catch (IllegalArgumentException | IOException e) {
+                throw new ControlException(e.getMessage());
+            }
+        });
     }
 
     /** {@code capture start ARGS}: starts a capture (an error if one runs). */
@@ -151,7 +176,7 @@ public final class CaptureControl implements AutoCloseable {
             String value = eq < 0 ? "" : word.substring(eq + 1);
             switch (key) {
                 case "" -> { }
-                case "path" -> dir = Path.of(value);
+                case "path" -> dir = inside(value);
                 case "prefix" -> prefix = value;
                 case "max-file" -> maxFile = bytes(value);
                 case "max-total" -> maxTotal = bytes(value);
@@ -161,6 +186,19 @@ public final class CaptureControl implements AutoCloseable {
         }
         return new CaptureOptions(dir, prefix, CaptureFilter.parse(String.join(" ", filterWords)), maxFile, rotate,
             maxTotal, d.ringSlots(), d.snapLength());
+    }
+
+    /**
+     * A path named by a control client, resolved against the capture directory and required to stay inside it: the
+     * gateway writes as root, and the socket's group must not be able to make it overwrite files elsewhere.
+     */
+    private Path inside(String name) {
+        Path home = defaults.directory().toAbsolutePath().normalize();
+        Path p = home.resolve(name).normalize();
+        if (name.isEmpty() || !p.startsWith(home)) {
+            throw new IllegalArgumentException("'" + name + "' is outside the capture directory " + home);
+        }
+        return p;
     }
 
     private static long bytes(String value) {

@@ -23,13 +23,13 @@ class CaptureControlTest {
     void startStopAndDumpThroughTheSwitch() throws Exception {
         CaptureSwitch tap = new CaptureSwitch();
         FlightRecorder recorder = new FlightRecorder(8, 16, 2048);
-        try (CaptureControl control = new CaptureControl(tap, recorder, dir.resolve("default"))) {
+        try (CaptureControl control = new CaptureControl(tap, recorder, dir)) {
             assertSame(recorder, tap.target());
             byte[] before = Packets.syn("10.99.0.2", 40000, "10.99.0.1", 80);
             tap.received(ByteBuffer.wrap(before), 0, before.length);
 
             Path capDir = dir.resolve("cap");
-            assertTrue(control.start("client=10.99.0.2 dir=received,dropped path=" + capDir + " max-file=1m"
+            assertTrue(control.start("client=10.99.0.2 dir=received,dropped path=cap max-file=1m"
                 + " max-total=4m rotate=60").startsWith("capturing to "));
             assertThrows(IllegalArgumentException.class, () -> control.start(""));
             byte[] udp = Packets.udp("10.99.0.2", 40001, "10.99.0.1", 123, new byte[4]);
@@ -71,6 +71,23 @@ class CaptureControlTest {
             assertThrows(IllegalArgumentException.class, () -> control.command("restart"));
             assertThrows(IllegalArgumentException.class, () -> control.command("dump"));
             assertThrows(IllegalArgumentException.class, () -> control.command("dump a b c"));
+        }
+    }
+
+    @Test
+    void pathsMustStayInsideTheCaptureDirectory() throws Exception {
+        CaptureSwitch tap = new CaptureSwitch();
+        try (CaptureControl control = new CaptureControl(tap, new FlightRecorder(4, 4, 2048), dir.resolve("home"))) {
+            for (String bad : List.of("path=../x", "path=/etc", "path=sub/../../x")) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> control.start(bad));
+                assertTrue(e.getMessage().contains("outside the capture directory"), e.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class, () -> control.command("dump 10.99.0.2 /etc/passwd"));
+            assertThrows(IllegalArgumentException.class, () -> control.command("dump 10.99.0.2 ../x.pcapng"));
+            assertEquals("dumped 0 packets of 10.99.0.2 to " + dir.resolve("home/sub/x.pcapng"),
+                control.command("dump 10.99.0.2 sub/x.pcapng"));
+            assertTrue(control.start("path=" + dir.resolve("home/abs")).startsWith("capturing to " + dir.resolve(
+                "home/abs")), "an absolute path inside the directory is fine");
         }
     }
 
