@@ -323,6 +323,22 @@ public final class TcpConnection {
         return snd.buffer.length();
     }
 
+    /**
+     * The send side's recovery state in one line (SND.UNA/NXT/MAX relative to ISS, windows, RTO and back-off,
+     * recovery flags, timers): for diagnostics of a stalled transfer. Allocates; never call it per segment.
+     */
+    public String describeSender(long now) {
+        TcpSender s = snd;
+        CongestionControl cc = s.cc;
+        return "una=" + (s.una - s.iss) + " nxt=" + (s.nxt - s.iss) + " max=" + (s.max - s.iss)
+            + " wnd=" + s.window + " cwnd=" + (cc == null ? -1 : cc.cwnd()) + " ssthresh="
+            + (cc == null ? -1 : cc.ssthresh()) + " recovery=" + (cc != null && cc.inRecovery())
+            + " sacked=" + s.buffer.sackedBytes() + " rtoMs=" + s.rtt.rtoNanos() / 1_000_000 + " backoffs="
+            + s.rtt.backoffs() + " retries=" + s.retries + " srttUs=" + s.rtt.srttNanos() / 1000
+            + " rtxInMs=" + (timers.running(TcpTimers.RETRANSMIT)
+                ? (timers.deadline(TcpTimers.RETRANSMIT) - now) / 1_000_000 : -1);
+    }
+
     /** The only way the state changes, logging {@code A=>B} at debug level. */
     void setState(TcpState next) {
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {

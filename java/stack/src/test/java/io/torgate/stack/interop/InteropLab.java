@@ -89,7 +89,14 @@ final class InteropLab implements AutoCloseable {
         assertTimeoutPreemptively(limit, () -> {
             body.execute();
             checkServer();
-        }, () -> server.describe() + (outbound == null ? "" : " outbound[" + outbound + "]"));
+        }, () -> server.describe() + (outbound == null ? "" : " outbound[" + outbound + "]")
+            + (server.failure == null ? "" : " SERVER LOOP DIED: " + stackTrace(server.failure)));
+    }
+
+    private static String stackTrace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
     }
 
     /** Waits up to {@code millis} for {@code condition} (server statistics are published once per loop). */

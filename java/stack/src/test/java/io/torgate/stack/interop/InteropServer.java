@@ -204,11 +204,19 @@ final class InteropServer implements Runnable {
     String describe() {
         return "flows=" + flowCount + " accepted=" + accepted + " closed=" + closed + " badIpv4=" + badIpv4
                 + " noFlow=" + noFlow + " txWritten=" + tx.written + " txDroppedFull=" + tx.droppedFull
+                + " txRefusedCorrupt=" + tx.refusedCorrupt
                 + " badTcpChecksum=" + counters.wireErrors(WireError.BAD_CHECKSUM)
                 + " retransmits=" + counters.get(TcpCounters.RETRANSMITS)
                 + " fastRetransmits=" + counters.get(TcpCounters.FAST_RETRANSMITS)
                 + " rtoExpired=" + counters.get(TcpCounters.RTO_EXPIRED)
                 + (inbound == null ? "" : " inbound[" + inbound + "]") + (flowCount > 0 ? " open: " + openFlows() : "");
+    }
+
+    /** Loss-recovery counters of the stack, for per-run records. */
+    String recoveryCounters() {
+        return "retransmits=" + counters.get(TcpCounters.RETRANSMITS) + " fastRetransmits="
+                + counters.get(TcpCounters.FAST_RETRANSMITS) + " rtoExpired=" + counters.get(TcpCounters.RTO_EXPIRED)
+                + " txRefusedCorrupt=" + tx.refusedCorrupt;
     }
 
     /** The flows still open (racy snapshot from another thread: diagnostics for a failed test only). */

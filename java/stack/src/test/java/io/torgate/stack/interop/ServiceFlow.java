@@ -92,7 +92,8 @@ final class ServiceFlow {
     String describe() {
         return port + "<-" + conn.remotePort() + " " + conn.state() + " received=" + received + " toSend=" + toSend
                 + " pending=" + pending.remaining() + " readable=" + conn.readable() + " unsent=" + conn.unsent()
-                + " finished=" + finished + " events=0x" + Integer.toHexString(conn.events());
+                + " finished=" + finished + " events=0x" + Integer.toHexString(conn.events()) + " sender["
+                + conn.describeSender(System.nanoTime()) + "]";
     }
 
     private void echo() {

@@ -3,6 +3,7 @@ package io.torgate.stack.interop;
 import io.torgate.stack.SegmentSink;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
+import io.torgate.tun.TunException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 final class TxSink implements SegmentSink {
     /** A full TUN queue is retried this many times before the rest of the batch is dropped (TCP recovers it). */
     private static final int WRITE_ATTEMPTS = 100;
+    private static final int EINVAL = 22;
 
     private final TunDevice tun;
     private final PacketBatch batch;
@@ -24,6 +26,8 @@ final class TxSink implements SegmentSink {
     private int count;
     long written;
     long droppedFull;
+    /** Corrupted packets the TUN refused (a flipped IP version nibble): lost on the path, as on a real link. */
+    long refusedCorrupt;
 
     TxSink(TunDevice tun, PacketBatch batch, Impairment impairment) {
         this.tun = tun;
@@ -69,14 +73,31 @@ final class TxSink implements SegmentSink {
             int off = batch.slotOffset(i);
             int len = batch.length(i);
             if (impairment.apply(buf, off, len, now)) {
-                writeSlots(i, 1);
+                writeImpaired(i);
             }
         }
         // Slot 0 is free again: send the held-back packets that are due through it.
         int len;
         while ((len = impairment.releaseNext(now, buf, batch.slotOffset(0))) >= 0) {
             batch.setLength(0, len);
-            writeSlots(0, 1);
+            writeImpaired(0);
+        }
+    }
+
+    /**
+     * Writes one impaired packet. A bit flipped in the IP version nibble makes the kernel refuse the write with
+     * EINVAL (IFF_TUN takes the protocol from that nibble); on a real link the receiver would drop such a packet,
+     * so it counts as lost. Any other failure, or EINVAL for a packet that still says IPv4, is a real error.
+     */
+    private void writeImpaired(int slot) throws IOException {
+        try {
+            writeSlots(slot, 1);
+        } catch (TunException e) {
+            int version = (batch.buffer().get(batch.slotOffset(slot)) >> 4) & 0xF;
+            if (e.errno() != EINVAL || version == 4) {
+                throw e;
+            }
+            refusedCorrupt++;
         }
     }
 
