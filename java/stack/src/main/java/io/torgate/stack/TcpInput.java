@@ -214,7 +214,15 @@ final class TcpInput {
             c.challengeAck(now); // RFC 5961 §5.2: outside [SND.UNA − MAX.SND.WND, SND.NXT]
             return false;
         }
+        int windowBefore = snd.window;
         boolean advanced = snd.onAck(s, now, c.tsNow(now));
+        if (windowBefore == 0 && snd.window > 0 && !snd.allAcked() && c.state.isSynchronized()) {
+            // The window reopened while data was out: what went past the zero window was dropped, and the head was
+            // being retransmitted as the probe with a backed-off RTO. Resend from SND.UNA now, with a fresh timer,
+            // instead of waiting out the back-off (up to the maximum RTO) while the receiver has room.
+            snd.resendAfterZeroWindow();
+            c.timers.set(TcpTimers.RETRANSMIT, now + snd.rtt.rtoNanos());
+        }
         c.persistUnanswered = 0;
         c.heardSinceTimeout = true;
         if (advanced) {

@@ -175,6 +175,9 @@ final class TcpSender {
         }
         buffer.acknowledge(ack);
         retries = 0;
+        // New data acknowledged: the path delivers again, so the RTO returns from its back-off (RFC 6298 §5.7
+        // allows it; as Linux, which clears icsk_backoff on an ACK of new data). A timestamp sample below also does.
+        rtt.resetBackoff();
         TcpOptions o = s.options();
         if (o.hasTimestamp && o.tsEcr != 0) {
             int ms = tsNow - o.tsEcr; // RFC 7323 §4.1: RTTM from the echoed timestamp, valid across retransmissions
@@ -221,6 +224,13 @@ final class TcpSender {
         nxt = una;
         retransmitFirst = false;
         retransmitHole = false;
+        timing = false;
+    }
+
+    /** A zero window reopened with data outstanding: go back to SND.UNA (skipping SACKed data) without back-off. */
+    void resendAfterZeroWindow() {
+        rtt.resetBackoff();
+        nxt = una;
         timing = false;
     }
 

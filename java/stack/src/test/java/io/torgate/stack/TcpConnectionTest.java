@@ -284,6 +284,49 @@ class TcpConnectionTest {
             h.expect(segment().ackOnly().ack(h.peerNxt).window(4100));
         }
 
+        /**
+         * Issue 4's backpressure end to end at the segment level: the application stops reading, the advertised
+         * window field reaches exactly 0, the peer's persist probes (a byte at RCV.NXT and the seq-1 form Linux
+         * sends) are answered with window 0 and their byte is not taken, and the first read that frees a full
+         * segment's worth sends the window update at once, with no timer involved (RFC 9293 §3.8.6.2.2, §3.8.6.1).
+         */
+        @Test
+        void zeroWindowAnswersPersistProbesAndReopensAtOnceOnRead() {
+            int field = -1;
+            for (int i = 0; i < 8; i++) {
+                h.peerData(1024);
+                h.poll();
+                for (CapturingSink.Out out : h.sink.packets) {
+                    assertTrue(out.window() < field || field < 0, "the window only shrinks while nobody reads");
+                    field = out.window();
+                }
+                h.sink.packets.clear();
+                h.advanceMillis(40); // the delayed ACK of an odd segment
+                h.poll();
+                for (CapturingSink.Out out : h.sink.packets) {
+                    field = out.window();
+                }
+                h.sink.packets.clear();
+            }
+            assertEquals(0, field, "the last ACK advertised exactly zero");
+            assertEquals(0, h.conn.rcv.windowField(false));
+            for (int probe = 0; probe < 3; probe++) {
+                h.advance(1_000_000_000L << probe); // the peer's persist timer backs off; we only answer
+                h.send(segment().seq(h.peerNxt).ack(h.sndData()).window(512).len(1));
+                h.expect(segment().ackOnly().ack(h.peerNxt).window(0));
+                h.send(segment().seq(h.peerNxt - 1).ack(h.sndData()).window(512));
+                h.expect(segment().ackOnly().ack(h.peerNxt).window(0));
+                h.expectNothing();
+            }
+            assertEquals(8192, h.conn.readable(), "no probe byte was taken into a full buffer");
+            ByteBuffer app = ByteBuffer.allocate(2048);
+            assertEquals(2048, h.conn.read(app));
+            h.expect(segment().ackOnly().ack(h.peerNxt).window(2048)); // same instant: no delayed-ACK wait
+            h.expectNothing();
+            h.peerData(1024);
+            assertEquals(1024 + 6144, h.conn.readable(), "the reopened window takes data again");
+        }
+
         @Test
         void inWindowSynGetsChallengeAck() {
             h.send(segment().syn().seq(PEER + 50));

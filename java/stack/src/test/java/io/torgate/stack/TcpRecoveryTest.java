@@ -105,6 +105,46 @@ class TcpRecoveryTest {
         }
 
         @Test
+        void aZeroWindowThatReopensGetsTheHeadAtOnceWithoutBackoff() {
+            TcpHarness h = established(TcpHarness.defaults().sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(3 * MSS);
+            for (int i = 0; i < 3; i++) {
+                h.expect(segment().seq(d + i * MSS).len(MSS));
+            }
+            h.send(segment().ack(d + MSS).window(0)); // the receiver filled up: segments 1 and 2 were dropped
+            for (int i = 0; i < 4; i++) {
+                h.advance(h.conn.nextDeadline() - h.now);
+                h.expect(segment().seq(d + MSS).len(MSS)); // the head, as the zero-window probe
+                h.send(segment().ack(d + MSS).window(0));
+            }
+            assertEquals(4, h.conn.snd.rtt.backoffs());
+            h.send(segment().ack(d + MSS).window(512)); // the application read: window update, no new data acked
+            h.expect(segment().seq(d + MSS).len(MSS)); // resent now, not after the backed-off timeout
+            assertEquals(0, h.conn.snd.rtt.backoffs());
+            assertEquals(h.now + h.conn.snd.rtt.rtoNanos(), h.conn.nextDeadline());
+            h.send(segment().ack(d + 2 * MSS).window(512));
+            h.expect(segment().seq(d + 2 * MSS).len(MSS));
+        }
+
+        @Test
+        void anAckOfNewDataEndsTheBackoff() {
+            TcpHarness h = established(TcpHarness.defaults().sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(2 * MSS);
+            h.expect(segment().seq(d).len(MSS));
+            h.expect(segment().seq(d + MSS).len(MSS));
+            for (int i = 0; i < 3; i++) {
+                h.advance(h.conn.nextDeadline() - h.now);
+                h.expect(segment().seq(d).len(MSS));
+            }
+            assertEquals(3, h.conn.snd.rtt.backoffs());
+            h.send(segment().ack(d + MSS).window(512)); // Karn: no RTT sample from a retransmitted segment
+            assertEquals(0, h.conn.snd.rtt.backoffs(), "new data acknowledged: back-off over");
+            assertEquals(h.now + SECOND, h.conn.nextDeadline(), "the un-backed-off RTO (1 s before any sample)");
+        }
+
+        @Test
         void aProbeDoesNotReplaceAnOwedAck() {
             TcpHarness h = established(TcpHarness.defaults());
             int d = h.sndData();
