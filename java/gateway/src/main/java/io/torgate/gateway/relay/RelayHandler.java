@@ -334,9 +334,18 @@ public final class RelayHandler implements ShardHandler {
         }
         f.conn.poll(now, sink);
         int ev = f.conn.events();
-        // TIME-WAIT needs no relay state: retire the flow at once so its buffers return to the budget; a late
-        // retransmitted FIN then gets a RST, which only ends the peer's LAST-ACK early.
+        // TIME-WAIT needs no relay state once the client's last bytes went upstream: retire the flow then, so its
+        // buffers return to the budget; a late retransmitted FIN then gets a RST, which only ends the peer's
+        // LAST-ACK early. Until then keep pumping (acknowledged data is never dropped), and close the SOCKS side
+        // in order so the kernel still delivers what its socket buffer holds.
         if ((ev & (TcpConnection.EV_CLOSED | TcpConnection.EV_TIME_WAIT)) != 0) {
+            if ((ev & TcpConnection.EV_CLOSED) == 0 && f.phase == Flow.RELAYING && f.channel != null) {
+                if (!f.upShut) {
+                    schedule(f);
+                    return;
+                }
+                pump.close(f, false);
+            }
             if ((ev & (TcpConnection.EV_RESET | TcpConnection.EV_TIMEOUT)) != 0 && LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "{0}: client side {1}", f,
                     (ev & TcpConnection.EV_RESET) != 0 ? "reset" : "timed out");

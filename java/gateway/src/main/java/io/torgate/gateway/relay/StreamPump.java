@@ -74,6 +74,12 @@ final class StreamPump {
                     f.up.flip();
                     f.bytesUp += f.channel.write(f.up);
                     f.up.compact();
+                    if (f.up.hasRemaining() && conn.readable() > 0) {
+                        // Refill what the socket took: reading is what reopens the client's window (the update
+                        // goes out at this service's poll). Without it a drained buffer leaves no OP_WRITE interest
+                        // and a zero window would reopen only when the client's next probe arrived.
+                        conn.read(f.up);
+                    }
                 }
                 if (f.up.position() == 0 && conn.readable() == 0
                     && (conn.events() & TcpConnection.EV_REMOTE_FIN) != 0) {

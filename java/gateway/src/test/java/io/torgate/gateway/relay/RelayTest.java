@@ -20,6 +20,7 @@ import io.torgate.gateway.testing.TestClient;
 import io.torgate.gateway.testing.TestSocksServer;
 import io.torgate.stack.BufferBudget;
 import io.torgate.stack.TcpConnection;
+import io.torgate.stack.TcpCounters;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
@@ -52,6 +53,8 @@ class RelayTest {
     private BufferBudget budget;
     private FlowLimits limits;
     private volatile byte[] served = new byte[0];
+    /** When set, the target reads nothing until it is opened (a stalled destination). */
+    private volatile java.util.concurrent.CountDownLatch readGate;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
 
     private static InetAddress loopback() {
@@ -97,6 +100,9 @@ class RelayTest {
                 OutputStream out = s.getOutputStream();
                 out.write(served);
                 s.shutdownOutput();
+                if (readGate != null) {
+                    readGate.await();
+                }
                 InputStream in = s.getInputStream();
                 received.reset();
                 in.transferTo(received);
@@ -158,6 +164,74 @@ class RelayTest {
         assertTrue(c.stepUntil(() -> received.size() == upload.length && limits.streams() == 0, 10_000),
             "target got " + received.size());
         assertArrayEquals(upload, received.toByteArray());
+    }
+
+    /**
+     * Issue 4 backpressure, read from the window field itself: a destination that stops reading fills the SOCKS
+     * path, the relay stops reading the client's connection, and the gateway advertises a window of exactly 0;
+     * the client's persist probes are answered (still 0, the connection lives); when the destination reads again
+     * the gateway reopens the window by itself (no further probe needed) and every byte arrives in order.
+     */
+    @Test
+    void stalledDestinationClosesTheWindowToZeroAndReadingReopensIt() throws Exception {
+        readGate = new java.util.concurrent.CountDownLatch(1);
+        TestClient c = new TestClient(tun, CLIENT, 40009, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        Random rnd = new Random(9);
+        byte[] chunk = new byte[16 << 10];
+        ByteBuffer pending = ByteBuffer.allocate(0);
+        long limit = 256L << 20; // far beyond every socket buffer on the way: the window must close first
+        long end = System.nanoTime() + 60_000_000_000L;
+        // The application keeps writing. Once the gateway's window field reads 0, the client probes it: persist
+        // probes, or (with data in flight when it closed) its head segment retransmitted by RTO, which Linux and
+        // our stack send into a zero window as the probe. A zero that reopens before three probes were answered
+        // was only the socket buffers on the SOCKS path growing: start over.
+        long probeBase = -1;
+        int zeroBase = 0;
+        while (sent.size() < limit && System.nanoTime() < end) {
+            if (!pending.hasRemaining()) {
+                rnd.nextBytes(chunk);
+                pending = ByteBuffer.wrap(chunk);
+            }
+            int at = pending.position();
+            int n = c.conn.write(pending);
+            sent.write(chunk, at, n);
+            c.step(n == 0 ? 5 : 0);
+            if (c.lastWindowField != 0) {
+                probeBase = -1;
+            } else if (probeBase < 0) {
+                probeBase = probes(c);
+                zeroBase = c.zeroWindowSegments;
+            } else if (probes(c) >= probeBase + 3 && c.zeroWindowSegments >= zeroBase + 3) {
+                break; // three probes sent and three answers seen, every one of them with window 0
+            }
+        }
+        assertTrue(probeBase >= 0 && probes(c) >= probeBase + 3, () -> "the window closed and was probed: "
+            + c.conn.describeSender(System.nanoTime()) + " unsent=" + c.conn.unsent() + " sent=" + sent.size());
+        assertEquals(0, c.lastWindowField, "the gateway advertised exactly 0 after " + sent.size() + " bytes");
+        assertTrue(c.zeroWindowSegments >= zeroBase + 3, "each probe was answered, still with window 0");
+        assertTrue(c.has(TcpConnection.EV_ESTABLISHED) && !c.has(TcpConnection.EV_CLOSED));
+        long probes = probes(c);
+        readGate.countDown();
+        assertTrue(c.stepUntil(() -> c.lastWindowField > 0, 5_000), "the window reopens");
+        assertEquals(probes, probes(c), "reopened by the gateway's own window update, not in answer to a probe");
+        ByteBuffer rest = pending;
+        assertTrue(c.stepUntil(() -> {
+            int at = rest.position();
+            sent.write(rest.array(), at, c.conn.write(rest));
+            return !rest.hasRemaining();
+        }, 20_000));
+        c.conn.shutdownOutput();
+        readAll(c, 0);
+        assertTrue(c.stepUntil(() -> received.size() == sent.size() && limits.streams() == 0, 30_000),
+            () -> "target got " + received.size() + " of " + sent.size() + "; client " + c.conn.state() + " unsent "
+                + c.conn.unsent() + " " + c.conn.describeSender(System.nanoTime()) + " window " + c.lastWindowField);
+        assertArrayEquals(sent.toByteArray(), received.toByteArray());
+    }
+
+    private static long probes(TestClient c) {
+        return c.counters().get(TcpCounters.PERSIST_PROBES) + c.counters().get(TcpCounters.RTO_EXPIRED);
     }
 
     @Test

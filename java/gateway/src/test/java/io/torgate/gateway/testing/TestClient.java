@@ -22,6 +22,10 @@ public final class TestClient {
     private final TcpCounters counters = new TcpCounters();
     private final ByteBuffer out = ByteBuffer.allocate(70_000);
     private final Ipv4 ip = new Ipv4();
+    /** The window field of the last segment the gateway sent (raw 16 bits; -1 before any). */
+    public int lastWindowField = -1;
+    /** Segments from the gateway advertising a zero window. */
+    public int zeroWindowSegments;
     private final SegmentSink sink = new SegmentSink() {
         @Override
         public ByteBuffer claim(int maxLength) {
@@ -54,6 +58,10 @@ public final class TestClient {
             if (ip.wrap(b, 0, p.length).checkLength() == WireError.OK && ip.protocol() == Ipv4.PROTO_TCP
                 && segment.parse(b, ip.payloadOffset(), ip.payloadLength(), ip.sourceAddress(),
                 ip.destinationAddress(), counters) == WireError.OK) {
+                lastWindowField = segment.window();
+                if (lastWindowField == 0) {
+                    zeroWindowSegments++;
+                }
                 conn.onSegment(segment, System.nanoTime());
                 n++;
             }
@@ -72,6 +80,11 @@ public final class TestClient {
             step(5);
         }
         return condition.getAsBoolean();
+    }
+
+    /** The client stack's counters (e.g. persist probes it sent). */
+    public TcpCounters counters() {
+        return counters;
     }
 
     public boolean has(int event) {
