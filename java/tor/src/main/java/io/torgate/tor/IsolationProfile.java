@@ -34,6 +34,20 @@ public record IsolationProfile(String name, Set<IsolationDimension> dimensions, 
     public static final IsolationProfile PARANOID = new IsolationProfile("paranoid",
             EnumSet.allOf(IsolationDimension.class), 0);
 
+    /** The built-in profiles, by name; a configuration may name them without defining them. */
+    public static final java.util.List<IsolationProfile> BUILTIN = java.util.List.of(DEFAULT, MAIL, BROWSER, PARANOID,
+            GATEWAY_SOCKS, GATEWAY_SOCKS_DEST);
+
+    /** The built-in profile called {@code name}, or null. */
+    public static IsolationProfile builtin(String name) {
+        for (IsolationProfile p : BUILTIN) {
+            if (p.name.equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     public IsolationProfile {
         if (name == null || name.isEmpty() || name.length() > 64) {
             throw new IllegalArgumentException("profile name must be 1..64 characters");

@@ -62,6 +62,17 @@ public final class PortSet {
         return BitSet.valueOf(bits).cardinality();
     }
 
+    /** Same ports (the spelling does not matter). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PortSet p && java.util.Arrays.equals(p.bits, bits);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Arrays.hashCode(bits);
+    }
+
     @Override
     public String toString() {
         return text;
