@@ -54,22 +54,39 @@ public final class TestClient {
         int n = 0;
         byte[] p = tun.nextWritten(waitMillis);
         while (p != null) {
-            ByteBuffer b = ByteBuffer.wrap(p);
-            if (ip.wrap(b, 0, p.length).checkLength() == WireError.OK && ip.protocol() == Ipv4.PROTO_TCP
-                && segment.parse(b, ip.payloadOffset(), ip.payloadLength(), ip.sourceAddress(),
-                ip.destinationAddress(), counters) == WireError.OK) {
-                lastWindowField = segment.window();
-                if (lastWindowField == 0) {
-                    zeroWindowSegments++;
-                }
-                conn.onSegment(segment, System.nanoTime());
-                n++;
-            }
-            conn.poll(System.nanoTime(), sink);
+            n += feed(p);
             p = tun.nextWritten(0);
         }
         conn.poll(System.nanoTime(), sink);
         return n;
+    }
+
+    /**
+     * Hands one packet the gateway wrote to this client's connection and polls (for tests that take the TUN's
+     * output themselves and share it among several clients).
+     *
+     * @return 1 when it was a TCP segment the connection took, else 0
+     */
+    public int feed(byte[] p) {
+        int n = 0;
+        ByteBuffer b = ByteBuffer.wrap(p);
+        if (ip.wrap(b, 0, p.length).checkLength() == WireError.OK && ip.protocol() == Ipv4.PROTO_TCP
+            && segment.parse(b, ip.payloadOffset(), ip.payloadLength(), ip.sourceAddress(),
+            ip.destinationAddress(), counters) == WireError.OK) {
+            lastWindowField = segment.window();
+            if (lastWindowField == 0) {
+                zeroWindowSegments++;
+            }
+            conn.onSegment(segment, System.nanoTime());
+            n++;
+        }
+        conn.poll(System.nanoTime(), sink);
+        return n;
+    }
+
+    /** Polls the connection (timers, pending output) without reading the TUN. */
+    public void poll() {
+        conn.poll(System.nanoTime(), sink);
     }
 
     /** Steps until {@code condition} holds or {@code timeoutMillis} pass; returns whether it holds. */
