@@ -22,6 +22,9 @@ import io.torgate.gateway.dns.TunReplySink;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.egress.RefusingResolverProvider;
 import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.config.ConfigException;
+import io.torgate.gateway.config.ConfigLoader;
+import io.torgate.gateway.policy.Clients;
 import io.torgate.gateway.relay.DnsQueries;
 import io.torgate.gateway.relay.DnsStream;
 import io.torgate.gateway.relay.FlowLimits;
@@ -32,7 +35,6 @@ import io.torgate.gateway.relay.RelaySettings;
 import io.torgate.stack.BufferBudget;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.tor.ExternalTor;
 import io.torgate.tor.ManagedTor;
 import io.torgate.tor.NewIdentity;
@@ -56,6 +58,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.nio.file.Path;
 
 /**
  * A running gateway, built by a chain of init steps (resolver check → TUN → relay parts → pipeline) whose
@@ -63,8 +66,12 @@ import java.util.ServiceLoader;
  * a TUN or a thread behind. Closing stops the pipeline first (workers send RST to open flows and close their
  * SOCKS sockets, then flush), then closes the TUN.
  *
+ * <p>{@link #reload} swaps the live policy (clients, firewalls, isolation rules, per-client limits) without
+ * dropping streams: new flows see it at once, and each shard then re-checks its own flows on its own thread
+ * ({@code Pipeline.onEachShard}), resetting only those the new firewall denies.
+ *
  * <p>Thread-safety: {@link #start} and {@link #close} from one controlling thread (or a shutdown hook);
- * accessors from any thread.
+ * {@link #reload} from any thread (serialized); accessors from any thread.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = System.getLogger(Gateway.class.getName());
@@ -84,6 +91,9 @@ public final class Gateway implements AutoCloseable {
     private TorService torControl;
     private GatewayState state;
     private ControlServer control;
+    private Clients clients;
+    /** The configuration in force: what started, with the live parts of every reload since. */
+    private volatile GatewayConfig config;
 
     private record Teardown(String name, AutoCloseable action) {
     }
@@ -136,12 +146,13 @@ public final class Gateway implements AutoCloseable {
         startCapture(config.capture());
 
         GatewayConfig.Limits l = config.limits();
+        this.config = config;
         egress = new EgressGuard(endpoints);
-        limits = new FlowLimits(l.synsInFlightPerClient(), l.synsInFlight(), l.streamsPerClient(), l.streams());
+        clients = new Clients(config.policy());
+        limits = new FlowLimits(l.synsInFlight(), l.streams(), clients);
         budget = new BufferBudget(l.bufferBytes());
         IsolationKeys keys = new IsolationKeys(new ClientEpochs());
         DnsStats[] dnsStats = {null};
-        IsolationPolicy isolation = IsolationPolicy.defaults();
         RelaySettings relay = new RelaySettings(socks, config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(),
             l.tcpBufferBytes(), l.relayBufferBytes(), torReady, config.socks().icmpRefusals());
         HostnameResolver hostnames = names;
@@ -172,8 +183,8 @@ public final class Gateway implements AutoCloseable {
         PacketClassifier classifier = new PacketClassifier(config.network().clientRanges(),
             config.network().gatewayAddresses(), served, config.drops(), config.dns().enabled());
         pipeline = new Pipeline(tun, config.pipeline(), classifier, shard -> {
-            RelayHandler h = new RelayHandler(relay, egress, limits, budget, isolation, keys, resolver, dnsQueries,
-                socksPorts, flowsPerShard);
+            RelayHandler h = new RelayHandler(relay, egress, limits, budget, keys, resolver, dnsQueries, socksPorts,
+                flowsPerShard);
             handlers.add(h);
             return h;
         }, captureSwitch);
@@ -282,8 +293,8 @@ public final class Gateway implements AutoCloseable {
         if (d.mapFile() != null) {
             dc = dc.withMap(dc.mapEntries(), d.mapFile());
         }
-        DnsService dns = new DnsService(dc, keys, torReady, egress, socks,
-            new TunReplySink(tun, 64, captureSwitch));
+        DnsService dns = new DnsService(dc, keys, torReady, egress, socks, new TunReplySink(tun, 64, captureSwitch),
+            clients::tryAcquireDns);
         dns.start();
         teardowns.push(new Teardown("dns", dns));
         LOG.log(Level.INFO, "DNS answered through Tor ({0} mode)", d.mapped() ? "mapped" : "resolve");
@@ -319,6 +330,56 @@ public final class Gateway implements AutoCloseable {
 
     public FlowLimits limits() {
         return limits;
+    }
+
+    /**
+     * Every client seen, with its live counters and the policy in force: the read API of the control socket's
+     * {@code clients} and of the metrics ({@link Clients#snapshot()}).
+     */
+    public Clients clients() {
+        return clients;
+    }
+
+    /** The configuration in force (the start-up one with the live parts of every reload since). */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Loads {@code file} and {@link #reload(GatewayConfig) reloads} it (SIGHUP, {@code torgate ctl reload}).
+     *
+     * @throws ConfigException when the file does not validate: nothing changed, the running configuration stays
+     */
+    public ReloadResult reload(Path file) throws ConfigException {
+        return reload(ConfigLoader.load(file));
+    }
+
+    /**
+     * Puts the live parts of {@code next} in force: {@code [[clients]]}, {@code [firewalls.*]}, {@code [isolation]},
+     * the per-client {@code [limits]} and {@code [drop] firewall}. New flows see them at once; then every shard
+     * re-checks its flows against the new firewall and resets the ones it denies (only those). Everything else that
+     * differs from the running configuration is reported as needing a restart and keeps its running value.
+     */
+    public synchronized ReloadResult reload(GatewayConfig next) {
+        GatewayConfig cur = config;
+        List<String> applied = new ArrayList<>();
+        List<String> restart = ReloadDiff.needsRestart(cur, next);
+        if (!cur.policy().equals(next.policy())) {
+            applied.add(ReloadDiff.policyChanges(cur.policy(), next.policy()));
+        }
+        if (!cur.limits().perClient().equals(next.limits().perClient())) {
+            applied.add("limits (per client)");
+        }
+        GatewayConfig.Limits l = cur.limits();
+        config = new GatewayConfig(cur.tun(), cur.network(), cur.pipeline(), cur.socks(),
+            new GatewayConfig.Limits(next.limits().perClient(), l.synsInFlight(), l.streams(), l.bufferBytes(),
+                l.tcpBufferBytes(), l.relayBufferBytes()), cur.drops(), cur.dns(), cur.socksPorts(), cur.tor(),
+            cur.capture(), cur.control(), cur.metrics(), next.policy());
+        clients.policy(next.policy());
+        int reset = RelayHandler.recheckAll(pipeline);
+        ReloadResult result = new ReloadResult(applied, restart, reset);
+        LOG.log(Level.INFO, result.toString());
+        return result;
     }
 
     public EgressGuard egress() {

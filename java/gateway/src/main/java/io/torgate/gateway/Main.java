@@ -83,11 +83,34 @@ public final class Main {
                 sd.close();
                 stopped.countDown();
             }));
+            onSighupReload(gateway, config);
             System.out.println("torgate: running on " + gateway.tun().name());
             sd.ready("running on " + gateway.tun().name());
             sd.startWatchdog(gateway.pipeline()::healthy);
             stopped.await();
             return 0;
+        }
+    }
+
+    /**
+     * SIGHUP reloads {@code file} ({@link Gateway#reload(Path)}) on its own thread. A file that fails validation
+     * changes nothing: the errors (file:line:column: key: message) are logged and the running configuration stays.
+     */
+    static void onSighupReload(Gateway gateway, Path file) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("torgate-reload")
+            .start(() -> reload(gateway, file)));
+    }
+
+    /** Reloads and logs the outcome; never throws. */
+    static void reload(Gateway gateway, Path file) {
+        java.lang.System.Logger log = System.getLogger(Main.class.getName());
+        try {
+            gateway.reload(file);
+        } catch (ConfigException e) {
+            log.log(java.lang.System.Logger.Level.WARNING, "reload of {0} refused, the running configuration stays:"
+                + "\n{1}", file, e.getMessage());
+        } catch (RuntimeException e) {
+            log.log(java.lang.System.Logger.Level.ERROR, "reload of " + file + " failed", e);
         }
     }
 

@@ -13,7 +13,9 @@ import java.util.Map;
 public final class DropPolicy {
     /** Per-class action. */
     public enum Action {
-        DROP("drop"), REJECT("reject");
+        DROP("drop"), REJECT("reject"),
+        /** ICMP administratively prohibited for TCP too (Qubes' firewall answer); only for {@code firewall}. */
+        PROHIBIT("prohibit");
 
         private final String label;
 
@@ -34,8 +36,11 @@ public final class DropPolicy {
     private DropPolicy(Map<DropReason, Action> overrides) {
         Arrays.fill(actions, Action.DROP);
         overrides.forEach((reason, action) -> {
-            if (action == Action.REJECT && !reason.rejectable()) {
+            if (action != Action.DROP && !reason.rejectable()) {
                 throw new IllegalArgumentException("'" + reason.label() + "' can only be dropped, not rejected");
+            }
+            if (action == Action.PROHIBIT && reason != DropReason.FIREWALL) {
+                throw new IllegalArgumentException("'" + reason.label() + "' can be \"drop\" or \"reject\" only");
             }
             actions[reason.ordinal()] = action;
         });
@@ -62,6 +67,6 @@ public final class DropPolicy {
 
     /** True when the class is answered with RST/ICMP. */
     public boolean rejects(DropReason reason) {
-        return actions[reason.ordinal()] == Action.REJECT;
+        return actions[reason.ordinal()] != Action.DROP;
     }
 }

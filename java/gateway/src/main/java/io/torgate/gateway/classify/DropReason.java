@@ -64,6 +64,25 @@ public enum DropReason {
     UNMAPPED_VIRTUAL("unmapped_virtual", false),
     /** New flow refused: the flow table is full or the global buffer budget cannot hold another flow. */
     BUFFER_BUDGET("buffer_budget", false),
+    /**
+     * New flow or SOCKS-port CONNECT refused by the client's firewall (issue 9). Answered as {@code [drop] firewall}
+     * says: silence, RST, or ICMP administratively prohibited.
+     */
+    FIREWALL("firewall", true),
+    /**
+     * A DNS query (UDP or TCP 53, or a RESOLVE on a gateway SOCKS port) refused by the client's firewall; answered as
+     * {@code [drop] firewall} says (ICMP prohibited for UDP unless it says drop).
+     */
+    FIREWALL_DNS("firewall_dns", false),
+    /** An established flow reset because a reloaded firewall now denies it (RST to the client, SOCKS closed). */
+    FIREWALL_RESET("firewall_reset", false),
+    /** New flow refused: the client's new-streams-per-second token bucket is empty. */
+    STREAM_RATE_CLIENT("stream_rate_client", false),
+    /**
+     * A DNS query dropped: the client's queries-per-second bucket is empty. Counted by the DNS service (its
+     * {@code rate_limited} stat) and per client ({@code policy.ClientState}), not in the workers' counters.
+     */
+    DNS_RATE_CLIENT("dns_rate_client", false),
     /** The stack could not take the flow (an internal inconsistency; logged). */
     INTERNAL("internal", false),
     /** An operator ended the stream ({@code torgate ctl kill}): RST to the client, SOCKS side closed. */

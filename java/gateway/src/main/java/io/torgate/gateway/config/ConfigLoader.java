@@ -2,6 +2,8 @@ package io.torgate.gateway.config;
 
 import io.torgate.gateway.classify.DropPolicy;
 import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.policy.ClientCaps;
+import io.torgate.gateway.policy.Policy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,7 +29,7 @@ import org.tomlj.TomlParseResult;
  */
 public final class ConfigLoader {
     private static final Set<String> SECTIONS = Set.of("tun", "network", "pipeline", "socks", "limits", "drop", "dns",
-        "socks_ports", "tor", "capture", "control", "metrics");
+        "socks_ports", "tor", "capture", "control", "metrics", "clients", "isolation", "firewalls");
 
     private ConfigLoader() {
     }
@@ -58,9 +60,7 @@ public final class ConfigLoader {
             if (!SECTIONS.contains(key)) {
                 var at = toml.inputPositionOf(key);
                 errors.add(fileName + ":" + at.line() + ":" + at.column() + ": " + key
-                    + ": unknown section (known: capture, control, dns, drop, limits, metrics, network, pipeline, socks, "
-                    + "socks_ports, tor, "
-                    + "tun)");
+                    + ": unknown section (known: " + String.join(", ", new java.util.TreeSet<>(SECTIONS)) + ")");
             }
         }
         GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
@@ -75,11 +75,13 @@ public final class ConfigLoader {
         GatewayConfig.Capture capture = capture(new TomlSection(fileName, toml, "capture", errors));
         GatewayConfig.Control control = control(new TomlSection(fileName, toml, "control", errors));
         GatewayConfig.Metrics metrics = metrics(new TomlSection(fileName, toml, "metrics", errors));
+        Policy policy = PolicyLoader.load(fileName, toml, errors, network, limits.perClient(),
+            drops.action(DropReason.FIREWALL));
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
         return new GatewayConfig(tun, network, pipeline, socks, limits, drops, dns, ports, tor, capture, control,
-            metrics);
+            metrics, policy);
     }
 
     private static GatewayConfig.Tun tun(TomlSection s) {
@@ -148,15 +150,15 @@ public final class ConfigLoader {
     }
 
     private static GatewayConfig.Limits limits(TomlSection s) {
-        int synClient = (int) s.integer("syns_in_flight_per_client", 64, 1, 1 << 20);
+        // Every client's defaults: the keys of a [[clients]] entry with "_per_client" appended.
+        ClientCaps perClient = PolicyLoader.caps(s, ClientCaps.DEFAULTS, "_per_client");
         int syn = (int) s.integer("syns_in_flight", 1024, 1, 1 << 20);
-        int streamClient = (int) s.integer("streams_per_client", 1024, 1, 1 << 20);
         int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
         long buffers = s.integer("buffer_bytes", 256L << 20, 1L << 20, 1L << 40);
         int tcp = (int) s.integer("tcp_buffer_bytes", 128 << 10, 4 << 10, 16 << 20);
         int relay = (int) s.integer("relay_buffer_bytes", 64 << 10, 4 << 10, 16 << 20);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Limits(synClient, syn, streamClient, streams, buffers, tcp, relay);
+        return new GatewayConfig.Limits(perClient, syn, streams, buffers, tcp, relay);
     }
 
     private static GatewayConfig.Dns dns(TomlSection s) {
@@ -254,6 +256,8 @@ public final class ConfigLoader {
 
     private static DropPolicy drops(TomlSection s) {
         Map<DropReason, DropPolicy.Action> actions = new EnumMap<>(DropReason.class);
+        // A firewall denial is answered like Qubes' firewall does unless [drop] says otherwise.
+        actions.put(DropReason.FIREWALL, DropPolicy.Action.PROHIBIT);
         for (String key : s.keys()) {
             DropReason reason = DropReason.byLabel(key);
             if (reason == null) {
@@ -261,12 +265,17 @@ public final class ConfigLoader {
                 continue;
             }
             String value = s.string(key, "drop");
-            if ("reject".equals(value) && reason.rejectable()) {
+            if (reason == DropReason.FIREWALL && "prohibit".equals(value)) {
+                actions.put(reason, DropPolicy.Action.PROHIBIT);
+            } else if (reason == DropReason.FIREWALL && "drop".equals(value)) {
+                actions.put(reason, DropPolicy.Action.DROP);
+            } else if ("reject".equals(value) && reason.rejectable()) {
                 actions.put(reason, DropPolicy.Action.REJECT);
             } else if ("reject".equals(value)) {
                 s.error(key, "can only be \"drop\" (never answered, to avoid replying to hostile traffic)");
             } else if (!"drop".equals(value)) {
-                s.error(key, "must be \"drop\" or \"reject\" (got '" + value + "')");
+                s.error(key, "must be \"drop\" or \"reject\"" + (reason == DropReason.FIREWALL ? " or \"prohibit\""
+                    : "") + " (got '" + value + "')");
             }
         }
         return DropPolicy.of(actions);

@@ -2,6 +2,8 @@ package io.torgate.gateway.config;
 
 import io.torgate.gateway.classify.DropPolicy;
 import java.net.InetSocketAddress;
+import io.torgate.gateway.policy.ClientCaps;
+import io.torgate.gateway.policy.Policy;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,10 +23,19 @@ import java.util.List;
  * @param capture where {@code torgate capture} writes and how much, and the flight recorder's size
  * @param control the operator's control socket ({@code torgate ctl})
  * @param metrics the Prometheus endpoint
+ * @param policy named clients, their firewalls and limits, isolation rules: the part a reload changes live
  */
 public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits,
                             DropPolicy drops, Dns dns, SocksPorts socksPorts, Tor tor, Capture capture,
-                            Control control, Metrics metrics) {
+                            Control control, Metrics metrics, Policy policy) {
+
+    /** Without named clients, firewalls or isolation rules: everyone gets the {@code [limits]} per-client caps. */
+    public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
+                         Dns dns, SocksPorts socksPorts, Tor tor, Capture capture, Control control,
+                         Metrics metrics) {
+        this(tun, network, pipeline, socks, limits, drops, dns, socksPorts, tor, capture, control, metrics,
+            Policy.open(limits.perClient()));
+    }
 
     /** With the default [capture] section, no control socket and no metrics endpoint. */
     public GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks socks, Limits limits, DropPolicy drops,
@@ -184,15 +195,24 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
     }
 
     /**
-     * @param synsInFlightPerClient SYNs of one client waiting for a SOCKS reply
+     * @param perClient the caps of a client without its own in {@code [[clients]]} (and the defaults of those
+     *                  entries): SYNs in flight, streams, new streams and DNS queries per second
      * @param synsInFlight all SYNs waiting for a SOCKS reply
-     * @param streamsPerClient open streams of one client
      * @param streams all open streams
      * @param bufferBytes global budget of all flows' buffer bytes
      * @param tcpBufferBytes each TCP connection's send and receive buffer
      * @param relayBufferBytes each relay direction's buffer between a connection and its SOCKS socket
      */
-    public record Limits(int synsInFlightPerClient, int synsInFlight, int streamsPerClient, int streams,
-                         long bufferBytes, int tcpBufferBytes, int relayBufferBytes) {
+    public record Limits(ClientCaps perClient, int synsInFlight, int streams, long bufferBytes, int tcpBufferBytes,
+                         int relayBufferBytes) {
+        /** SYNs of one client waiting for a SOCKS reply (unless its {@code [[clients]]} entry says otherwise). */
+        public int synsInFlightPerClient() {
+            return perClient.synsInFlight();
+        }
+
+        /** Open streams of one client (unless its {@code [[clients]]} entry says otherwise). */
+        public int streamsPerClient() {
+            return perClient.streams();
+        }
     }
 }

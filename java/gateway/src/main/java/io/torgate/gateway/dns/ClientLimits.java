@@ -15,6 +15,8 @@ final class ClientLimits {
     private final double tokensPerNano;
     private final double burst;
     private final int maxOutstanding;
+    /** Per-client rates from the gateway's policy, or null for the one rate above. */
+    private final DnsRateLimit rates;
     private final int[] keys = new int[CELLS];
     private final boolean[] used = new boolean[CELLS];
     private final double[] tokens = new double[CELLS + 1];
@@ -23,6 +25,12 @@ final class ClientLimits {
     private int clients;
 
     ClientLimits(double qps, int burst, int maxOutstanding) {
+        this(qps, burst, maxOutstanding, null);
+    }
+
+    /** With {@code rates} deciding each client's rate instead of {@code qps}/{@code burst} (when not null). */
+    ClientLimits(double qps, int burst, int maxOutstanding, DnsRateLimit rates) {
+        this.rates = rates;
         this.tokensPerNano = qps / 1e9;
         this.burst = burst;
         this.maxOutstanding = maxOutstanding;
@@ -52,8 +60,11 @@ final class ClientLimits {
         return i;
     }
 
-    /** Takes one token; false when the bucket is empty. */
-    boolean tryAcquire(int entry, long now) {
+    /** Takes one token of {@code client} (at {@code entry}); false when its bucket is empty. */
+    boolean tryAcquire(int entry, int client, long now) {
+        if (rates != null) {
+            return rates.tryAcquire(client, now);
+        }
         double t = Math.min(burst, tokens[entry] + (now - refilled[entry]) * tokensPerNano);
         refilled[entry] = now;
         if (t < 1) {

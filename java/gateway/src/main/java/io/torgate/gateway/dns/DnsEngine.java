@@ -74,6 +74,12 @@ final class DnsEngine implements Upstream.Completion {
 
     DnsEngine(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, DnsStats stats, VirtualMap map,
               Emitter emitter) {
+        this(config, keys, torReady, stats, map, emitter, null);
+    }
+
+    /** With per-client rates from {@code rates} (null: the config's rate for every client). */
+    DnsEngine(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, DnsStats stats, VirtualMap map,
+              Emitter emitter, DnsRateLimit rates) {
         this.config = config;
         this.keys = keys;
         this.torReady = torReady;
@@ -81,7 +87,8 @@ final class DnsEngine implements Upstream.Completion {
         this.map = map;
         this.emitter = emitter;
         this.cache = new ResolveCache(config.cacheEntries());
-        this.limits = new ClientLimits(config.queriesPerSecond(), config.burst(), config.outstandingPerClient());
+        this.limits = new ClientLimits(config.queriesPerSecond(), config.burst(), config.outstandingPerClient(),
+            rates);
         this.answers = new DnsAnswers(config.udpPayloadSize(), config.negativeTtl());
         this.lookups = new Lookup[config.lookups()];
         for (int i = 0; i < lookups.length; i++) {
@@ -136,7 +143,7 @@ final class DnsEngine implements Upstream.Completion {
             return;
         }
         r.limitEntry = limits.entry(r.client, now);
-        if (!limits.tryAcquire(r.limitEntry, now)) {
+        if (!limits.tryAcquire(r.limitEntry, r.client, now)) {
             stats.increment(DnsCounter.RATE_LIMITED);
             emitter.emit(r, now);
             return;

@@ -63,11 +63,18 @@ public final class DnsService implements AutoCloseable {
      */
     public DnsService(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, EgressGuard egress,
                       SocketAddress socks, DnsReplySink sink) throws IOException {
+        this(config, keys, torReady, egress, socks, sink, null);
+    }
+
+    /** As above, with each client's query rate decided by {@code rates} (the gateway's live policy), or null. */
+    public DnsService(DnsConfig config, IsolationKeys keys, BooleanSupplier torReady, EgressGuard egress,
+                      SocketAddress socks, DnsReplySink sink, DnsRateLimit rates) throws IOException {
         this.config = config;
         this.map = new VirtualMap(config.virtualNetwork(), config.virtualPrefix(), config.mapEntries());
         this.selector = Selector.open();
         DnsAgent[] self = new DnsAgent[1];
-        DnsEngine engine = new DnsEngine(config, keys, torReady, stats, map, (r, now) -> self[0].emit(r, now));
+        DnsEngine engine = new DnsEngine(config, keys, torReady, stats, map, (r, now) -> self[0].emit(r, now),
+            rates);
         TorUpstream upstream = new TorUpstream(egress, socks, selector, config.resolveTimeoutMillis() * 1_000_000L,
             config.lookups(), stats, engine);
         engine.upstream(upstream);

@@ -1,98 +1,112 @@
 package io.torgate.gateway.relay;
 
 import io.torgate.gateway.classify.DropReason;
-import java.util.concurrent.ConcurrentHashMap;
+import io.torgate.gateway.policy.ClientCaps;
+import io.torgate.gateway.policy.ClientState;
+import io.torgate.gateway.policy.Clients;
+import io.torgate.gateway.policy.Policy;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Caps on new flows, shared by every worker (a client's flows hash to different shards): SYNs waiting for a SOCKS
- * reply and open streams, per client and overall. A flow is admitted with {@link #admit} (counting one SYN in
- * flight and one stream), {@link #synDone} when its SOCKS exchange ends either way, {@link #streamDone} when the
- * flow is gone. A refusal changes nothing and names the cap that was hit.
+ * reply and open streams, per client and overall, and each client's new streams per second. The per-client caps
+ * come from the client's {@code [[clients]]} entry in the live {@link Policy}, so a reload changes them for the next
+ * SYN. A flow is admitted with {@link #admit} (counting one SYN in flight and one stream), {@link #synDone} when its
+ * SOCKS exchange ends either way, {@link #streamDone} when the flow is gone. A refusal changes nothing but the
+ * client's refusal count, and names the cap that was hit.
  *
- * <p>Thread-safe: atomics per counter; a client's entry is created on its first SYN (one allocation per client,
- * never per packet).
+ * <p>Thread-safe: atomics per counter and a lock-free token bucket per client ({@link Clients}); nothing allocates
+ * once a client has been seen.
  */
 public final class FlowLimits {
-    private final int synsPerClient;
     private final int syns;
-    private final int streamsPerClient;
     private final int streams;
+    private final Clients clients;
     private final AtomicInteger synCount = new AtomicInteger();
     private final AtomicInteger streamCount = new AtomicInteger();
-    private final ConcurrentHashMap<Integer, ClientCount> clients = new ConcurrentHashMap<>();
 
-    private static final class ClientCount {
-        final AtomicInteger syns = new AtomicInteger();
-        final AtomicInteger streams = new AtomicInteger();
+    /** Per-client caps from {@code clients}' live policy; {@code syns} and {@code streams} are global. */
+    public FlowLimits(int syns, int streams, Clients clients) {
+        this.syns = syns;
+        this.streams = streams;
+        this.clients = clients;
     }
 
+    /** The same per-client caps for every client, no stream rate, no firewall. */
     public FlowLimits(int synsPerClient, int syns, int streamsPerClient, int streams) {
-        this.synsPerClient = synsPerClient;
-        this.syns = syns;
-        this.streamsPerClient = streamsPerClient;
-        this.streams = streams;
+        this(syns, streams, new Clients(Policy.open(ClientCaps.DEFAULTS.withFlows(synsPerClient, streamsPerClient))));
+    }
+
+    /** The clients these limits count (their states and the live policy). */
+    public Clients clients() {
+        return clients;
     }
 
     /**
-     * Admits a new flow of {@code client} if no cap is hit.
+     * Admits a new flow of {@code client} if no cap is hit and its new-streams bucket has a token.
      *
-     * @return null when admitted, else the reason (one of the {@code *_LIMIT_*} drop reasons)
+     * @param now monotonic nanoseconds, for the rate bucket
+     * @return null when admitted, else the reason (one of the {@code *_LIMIT_*} reasons or
+     *         {@link DropReason#STREAM_RATE_CLIENT}), also counted for the client
      */
-    public DropReason admit(int client) {
-        ClientCount c = clients.computeIfAbsent(client, k -> new ClientCount());
-        DropReason refused = take(c.syns, synsPerClient, DropReason.SYN_LIMIT_CLIENT, null);
-        refused = take(synCount, syns, DropReason.SYN_LIMIT_GLOBAL, refused);
-        refused = take(c.streams, streamsPerClient, DropReason.STREAM_LIMIT_CLIENT, refused);
-        refused = take(streamCount, streams, DropReason.STREAM_LIMIT_GLOBAL, refused);
+    public DropReason admit(int client, long now) {
+        ClientState c = clients.state(client);
+        ClientCaps caps = clients.policy().clientFor(client).caps();
+        DropReason refused = null;
+        if (!c.takeSyn(caps.synsInFlight())) {
+            refused = DropReason.SYN_LIMIT_CLIENT;
+        } else if (!take(synCount, syns)) {
+            c.releaseSyn();
+            refused = DropReason.SYN_LIMIT_GLOBAL;
+        } else if (!c.takeStream(caps.streams())) {
+            releaseSyn(c);
+            refused = DropReason.STREAM_LIMIT_CLIENT;
+        } else if (!take(streamCount, streams)) {
+            c.releaseStream();
+            releaseSyn(c);
+            refused = DropReason.STREAM_LIMIT_GLOBAL;
+        } else if (!c.takeNewStream(now, caps)) {
+            releaseStream(c);
+            releaseSyn(c);
+            refused = DropReason.STREAM_RATE_CLIENT;
+        }
         if (refused != null) {
-            release(c, refused);
+            c.count(refused);
         }
         return refused;
     }
 
-    /** Takes one unit unless an earlier cap already refused or this one is full. */
-    private static DropReason take(AtomicInteger counter, int cap, DropReason ifFull, DropReason already) {
-        if (already != null) {
-            return already;
-        }
-        if (counter.incrementAndGet() > cap) {
-            counter.decrementAndGet();
-            return ifFull;
-        }
-        return null;
+    /** {@link #admit(int, long)} at {@code System.nanoTime()}. */
+    public DropReason admit(int client) {
+        return admit(client, System.nanoTime());
     }
 
-    /** Gives back the units taken before the cap that refused. */
-    private void release(ClientCount c, DropReason refusedAt) {
-        switch (refusedAt) {
-            case STREAM_LIMIT_GLOBAL -> {
-                c.streams.decrementAndGet();
-                synCount.decrementAndGet();
-                c.syns.decrementAndGet();
-            }
-            case STREAM_LIMIT_CLIENT -> {
-                synCount.decrementAndGet();
-                c.syns.decrementAndGet();
-            }
-            case SYN_LIMIT_GLOBAL -> c.syns.decrementAndGet();
-            default -> {
-            }
+    private static boolean take(AtomicInteger counter, int cap) {
+        if (counter.incrementAndGet() > cap) {
+            counter.decrementAndGet();
+            return false;
         }
+        return true;
+    }
+
+    private void releaseSyn(ClientState c) {
+        c.releaseSyn();
+        synCount.decrementAndGet();
+    }
+
+    private void releaseStream(ClientState c) {
+        c.releaseStream();
+        streamCount.decrementAndGet();
     }
 
     /** The flow's SOCKS exchange ended (success or not): it no longer counts as a SYN in flight. */
     public void synDone(int client) {
-        ClientCount c = clients.get(client);
-        c.syns.decrementAndGet();
-        synCount.decrementAndGet();
+        releaseSyn(clients.state(client));
     }
 
     /** The flow is gone: it no longer counts as a stream. */
     public void streamDone(int client) {
-        ClientCount c = clients.get(client);
-        c.streams.decrementAndGet();
-        streamCount.decrementAndGet();
+        releaseStream(clients.state(client));
     }
 
     /** SYNs waiting for SOCKS replies, overall. */
@@ -107,7 +121,7 @@ public final class FlowLimits {
 
     /** Open streams of one client. */
     public int streams(int client) {
-        ClientCount c = clients.get(client);
-        return c == null ? 0 : c.streams.get();
+        ClientState c = clients.find(client);
+        return c == null ? 0 : c.streams();
     }
 }

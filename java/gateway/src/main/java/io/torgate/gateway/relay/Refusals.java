@@ -1,6 +1,7 @@
 package io.torgate.gateway.relay;
 
 import io.torgate.gateway.classify.DropCounters;
+import io.torgate.gateway.classify.DropPolicy;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.RejectWriter;
 import io.torgate.gateway.pipeline.PacketEvent;
@@ -8,6 +9,7 @@ import io.torgate.gateway.pipeline.TxQueue;
 import io.torgate.tor.ClientAction;
 import io.torgate.tor.SocksReply;
 import io.torgate.wire.Icmp;
+import io.torgate.wire.Ipv4;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -37,6 +39,23 @@ final class Refusals {
         count(event, buf, reason);
         int off = tx.claim();
         tx.commit(rejects.tcpReset(buf, event, tx.buffer(), off));
+    }
+
+    /**
+     * Counts a packet the client's firewall denied (a SYN or a DNS datagram) and answers it as the policy says:
+     * {@code DROP} nothing, {@code REJECT} a RST for TCP and ICMP administratively prohibited for UDP,
+     * {@code PROHIBIT} ICMP administratively prohibited for both (RFC 1812 5.2.7.1, code 13).
+     */
+    void firewall(PacketEvent event, ByteBuffer buf, DropReason reason, DropPolicy.Action answer) {
+        if (answer == DropPolicy.Action.REJECT && event.protocol == Ipv4.PROTO_TCP) {
+            reset(event, buf, reason);
+            return;
+        }
+        count(event, buf, reason);
+        if (answer != DropPolicy.Action.DROP) {
+            int off = tx.claim();
+            tx.commit(rejects.icmpProhibited(buf, event, tx.buffer(), off));
+        }
     }
 
     /** Counts a refused packet without answering it, and reports it to capture as dropped. */

@@ -6,9 +6,12 @@ import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.pipeline.PacketEvent;
+import io.torgate.gateway.pipeline.Pipeline;
 import io.torgate.gateway.pipeline.ShardHandler;
 import io.torgate.gateway.pipeline.TxQueue;
 import io.torgate.gateway.pipeline.WorkerContext;
+import io.torgate.gateway.policy.FirewallRule;
+import io.torgate.gateway.policy.Policy;
 import io.torgate.stack.BufferBudget;
 import io.torgate.stack.FlowTable;
 import io.torgate.stack.IsnGenerator;
@@ -19,7 +22,6 @@ import io.torgate.stack.TcpSegment;
 import io.torgate.stack.TimerWheel;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.tor.IsolationProfile;
 import io.torgate.tor.Socks5Client;
 import io.torgate.wire.Tcp;
@@ -33,6 +35,9 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A shard's stream relay: terminates each client TCP flow in a {@link TcpConnection} and carries it over a
@@ -56,7 +61,7 @@ public final class RelayHandler implements ShardHandler {
     private final EgressGuard egress;
     private final FlowLimits limits;
     private final BufferBudget budget;
-    private final IsolationPolicy isolation;
+    private final PolicyGate gate;
     private final IsolationKeys keys;
     private final HostnameResolver names;
     private final DnsQueries dns;
@@ -87,29 +92,31 @@ public final class RelayHandler implements ShardHandler {
     private long nextSerial;
 
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
-                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, int maxFlows) {
-        this(settings, egress, limits, budget, isolation, keys, names, DnsQueries.NONE, maxFlows);
+                        IsolationKeys keys, HostnameResolver names, int maxFlows) {
+        this(settings, egress, limits, budget, keys, names, DnsQueries.NONE, maxFlows);
     }
 
     /** With a DNS service: UDP queries go to {@code dns}, virtual destinations are CONNECTed by name. */
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
-                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, DnsQueries dns,
-                        int maxFlows) {
-        this(settings, egress, limits, budget, isolation, keys, names, dns, GatewaySocksPorts.NONE, maxFlows);
+                        IsolationKeys keys, HostnameResolver names, DnsQueries dns, int maxFlows) {
+        this(settings, egress, limits, budget, keys, names, dns, GatewaySocksPorts.NONE, maxFlows);
     }
 
-    /** With the gateway's own SOCKS ports for Tor-aware clients (TorVM 9050/9049) as well. */
+    /**
+     * With the gateway's own SOCKS ports for Tor-aware clients (TorVM 9050/9049) as well. Firewall, per-client limits
+     * and isolation rules come from the live policy of {@code limits.clients()}.
+     */
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
-                        IsolationPolicy isolation, IsolationKeys keys, HostnameResolver names, DnsQueries dns,
-                        GatewaySocksPorts socksPorts, int maxFlows) {
+                        IsolationKeys keys, HostnameResolver names, DnsQueries dns, GatewaySocksPorts socksPorts,
+                        int maxFlows) {
         this.dns = dns;
         this.socksPorts = socksPorts;
-        this.socksServer = new SocksPortServer(keys, egress, settings);
+        this.gate = new PolicyGate(limits.clients(), names);
+        this.socksServer = new SocksPortServer(keys, egress, settings, gate);
         this.settings = settings;
         this.egress = egress;
         this.limits = limits;
         this.budget = budget;
-        this.isolation = isolation;
         this.keys = keys;
         this.names = names;
         this.flows = new FlowTable<>(maxFlows);
@@ -144,6 +151,13 @@ public final class RelayHandler implements ShardHandler {
     @Override
     public void onPacket(PacketEvent event, ByteBuffer buf, long now) {
         if (event.verdict == PacketInfo.DNS_UDP) {
+            Policy p = gate.policy();
+            if (!gate.allowsDns(p, event.sourceAddress, event.destinationAddress, FirewallRule.UDP)) {
+                gate.count(event.sourceAddress, DropReason.FIREWALL_DNS);
+                clients.of(event.sourceAddress).drop(DropReason.FIREWALL_DNS);
+                refusals.firewall(event, buf, DropReason.FIREWALL_DNS, p.firewallAnswer());
+                return;
+            }
             clients.of(event.sourceAddress).dnsQueries++;
             // UDP header is 8 bytes (RFC 768); the service copies the query and answers through the TUN itself.
             dns.submitUdp(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort,
@@ -175,7 +189,17 @@ public final class RelayHandler implements ShardHandler {
             refusals.reset(event, buf, DropReason.NO_FLOW);
             return;
         }
-        DropReason refused = limits.admit(event.sourceAddress);
+        Policy p = gate.policy();
+        DropReason denied = socksPorts.profileFor(event.destinationAddress, event.destinationPort) != null ? null
+            : gate.checkTcp(p, event.sourceAddress, event.destinationAddress, event.destinationPort);
+        if (denied != null) {
+            // Before the limits: a denied SYN takes nothing (the SOCKS port's requests are checked once read).
+            gate.count(event.sourceAddress, denied);
+            clients.of(event.sourceAddress).drop(denied);
+            refusals.firewall(event, buf, denied, p.firewallAnswer());
+            return;
+        }
+        DropReason refused = limits.admit(event.sourceAddress, now);
         if (refused == null && (flows.isFull() || !budget.reserve(settings.bytesPerFlow()))) {
             limits.synDone(event.sourceAddress);
             limits.streamDone(event.sourceAddress);
@@ -246,7 +270,7 @@ public final class RelayHandler implements ShardHandler {
             refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
             return;
         }
-        IsolationProfile profile = isolation.profileFor(f.client, f.destinationPort);
+        IsolationProfile profile = gate.policy().isolation().profileFor(f.client, f.destinationPort);
         IsolationKey key = keys.derive(profile, f.client, host, f.destination, f.destinationPort, null);
         f.isolationKey = key;
         f.profile = profile.name();
@@ -495,6 +519,57 @@ public final class RelayHandler implements ShardHandler {
             abort(f, DropReason.KILLED, now);
         }
         return true;
+    }
+
+    /**
+     * After a reload: checks every flow of this shard against the live firewall and resets those it now denies (RST
+     * to the client, SOCKS socket closed), counted as {@link DropReason#FIREWALL_RESET}. Flows still reading a
+     * gateway SOCKS port request are left alone (their CONNECT is checked when complete). Worker thread only (a
+     * {@code ShardTask}).
+     *
+     * @return flows reset
+     */
+    public int recheck(long now) {
+        Policy p = gate.policy();
+        List<Flow> denied = new ArrayList<>();
+        flows.forEach(f -> {
+            if (!gate.allows(p, f)) {
+                denied.add(f);
+            }
+        });
+        for (Flow f : denied) {
+            LOG.log(Level.INFO, "{0}: denied by the reloaded firewall → reset", f);
+            gate.count(f.client, DropReason.FIREWALL_RESET);
+            if (f.phase == Flow.CONNECTING) {
+                refuse(f, DropReason.FIREWALL_RESET, now);
+            } else {
+                abort(f, DropReason.FIREWALL_RESET, now);
+            }
+        }
+        return denied.size();
+    }
+
+    /**
+     * Runs {@link #recheck} on every shard of {@code pipeline} (each on its own thread), bounded so a stuck worker
+     * cannot hang a reload. Any thread.
+     *
+     * @return flows reset over all shards
+     */
+    public static int recheckAll(Pipeline pipeline) {
+        try {
+            int n = 0;
+            for (int r : pipeline.onEachShard((shard, h, now) -> ((RelayHandler) h).recheck(now))
+                .get(10, TimeUnit.SECONDS)) {
+                n += r;
+            }
+            return n;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.WARNING, "re-checking flows against the new policy failed: {0}", e.toString());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 
     @Override

@@ -34,11 +34,13 @@ final class SocksPortServer {
     private final IsolationKeys keys;
     private final EgressGuard egress;
     private final RelaySettings settings;
+    private final PolicyGate gate;
     private DropCounters counters;
     private Selector selector;
     private StreamPump pump;
 
-    SocksPortServer(IsolationKeys keys, EgressGuard egress, RelaySettings settings) {
+    SocksPortServer(IsolationKeys keys, EgressGuard egress, RelaySettings settings, PolicyGate gate) {
+        this.gate = gate;
         this.keys = keys;
         this.egress = egress;
         this.settings = settings;
@@ -62,6 +64,15 @@ final class SocksPortServer {
             if (LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "{0}: gateway SOCKS port ({1}): {2}", f, f.serverProfile.name(),
                     f.server.request());
+            }
+            DropReason denied = gate.checkSocks(gate.policy(), f.client, f.destination, f.server.request());
+            if (denied != null) {
+                // RFC 1928 REP 0x02 "connection not allowed by ruleset", then close.
+                LOG.log(Level.DEBUG, "{0}: gateway SOCKS request denied by the firewall", f);
+                counters.increment(denied);
+                gate.count(f.client, denied);
+                close(f, SocksReply.NOT_ALLOWED);
+                return;
             }
             startUpstream(f, now);
         } else if (r == SocksServerSession.ERROR) {

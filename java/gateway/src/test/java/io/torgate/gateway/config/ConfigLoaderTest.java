@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torgate.gateway.classify.DropPolicy;
 import io.torgate.gateway.classify.DropReason;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -44,6 +45,11 @@ class ConfigLoaderTest {
         assertEquals(GatewayConfig.Capture.DEFAULT, c.capture());
         assertEquals(new GatewayConfig.Control(Path.of("/run/torgate/control.sock"), null), c.control());
         assertEquals(GatewayConfig.Metrics.NONE, c.metrics());
+        assertEquals(List.of("work", "research"), c.policy().clients().stream().map(p -> p.name()).toList());
+        assertEquals(4, c.policy().clientFor(Cidr.parseAddress("10.137.0.17")).firewall().rules().size());
+        assertEquals("research", c.policy().isolation().profileFor(Cidr.parseAddress("10.137.0.5"), 443).name());
+        assertEquals(50, c.limits().perClient().dnsQueriesPerSecond());
+        assertEquals(DropPolicy.Action.PROHIBIT, c.policy().firewallAnswer());
     }
 
     @Test

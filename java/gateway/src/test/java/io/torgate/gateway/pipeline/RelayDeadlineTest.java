@@ -21,7 +21,6 @@ import io.torgate.gateway.testing.Packets;
 import io.torgate.stack.BufferBudget;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.wire.Ipv4;
 import io.torgate.wire.Tcp;
 import java.net.InetAddress;
@@ -52,7 +51,7 @@ class RelayDeadlineTest {
             RelaySettings settings = new RelaySettings(endpoint, TIMEOUT, 1500, 64 << 10, 32 << 10);
             FlowLimits limits = new FlowLimits(4, 10, 10, 10);
             RelayHandler handler = new RelayHandler(settings, new EgressGuard(List.of(endpoint)), limits,
-                new BufferBudget(16L << 20), IsolationPolicy.defaults(),
+                new BufferBudget(16L << 20),
                 new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis), HostnameResolver.NONE,
                 16);
             DropCounters counters = new DropCounters();

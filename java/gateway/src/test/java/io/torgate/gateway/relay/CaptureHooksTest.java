@@ -22,7 +22,6 @@ import io.torgate.gateway.testing.Packets;
 import io.torgate.stack.BufferBudget;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.wire.Tcp;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -88,7 +87,7 @@ class CaptureHooksTest {
             List.of(ip("10.139.1.1")), List.of(), DropPolicy.of(Map.of(DropReason.UDP_PORT, DropPolicy.Action.REJECT)));
         pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(1, 64, 8, IdleKind.BLOCK), classifier,
             i -> new RelayHandler(settings, new EgressGuard(List.of(socks)), new FlowLimits(2, 100, 100, 100),
-                new BufferBudget(1 << 20), IsolationPolicy.defaults(), keys, HostnameResolver.NONE, 16), capture);
+                new BufferBudget(1 << 20), keys, HostnameResolver.NONE, 16), capture);
         pipeline.start();
     }
 

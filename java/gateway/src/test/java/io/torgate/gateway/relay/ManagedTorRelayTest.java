@@ -23,7 +23,6 @@ import io.torgate.stack.BufferBudget;
 import io.torgate.stack.TcpConnection;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.tor.ManagedTor;
 import io.torgate.tor.Torrc;
 import io.torgate.wire.Tcp;
@@ -87,7 +86,7 @@ class ManagedTorRelayTest {
             List.of(ip("10.139.1.1")), List.of(), DropPolicy.dropAll());
         pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(1, 256, 32, IdleKind.BLOCK), classifier,
             i -> new RelayHandler(settings, egress, new FlowLimits(64, 64, 64, 64), new BufferBudget(64L << 20),
-                IsolationPolicy.defaults(), new IsolationKeys(new ClientEpochs()), HostnameResolver.NONE, 64));
+                new IsolationKeys(new ClientEpochs()), HostnameResolver.NONE, 64));
         pipeline.start();
         assertTrue(fetchWithin(web, 120_000), "a first fetch through tor (TORNET pitfall 2: wait for an exit)");
 

@@ -24,7 +24,6 @@ import io.torgate.stack.TcpCounters;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import io.torgate.wire.Tcp;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -88,7 +87,7 @@ class RelayTest {
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
             List.of(ip("10.139.1.1")), List.of(), DropPolicy.dropAll());
         pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(2, 256, 32, IdleKind.BLOCK), classifier,
-            i -> new RelayHandler(settings, egress, limits, budget, IsolationPolicy.defaults(), keys,
+            i -> new RelayHandler(settings, egress, limits, budget, keys,
                 HostnameResolver.NONE, 64));
         pipeline.start();
     }

@@ -22,7 +22,6 @@ import io.torgate.stack.TcpConnection;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
-import io.torgate.tor.IsolationPolicy;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -71,7 +70,7 @@ class SocksPortTest {
         FlowLimits limits = new FlowLimits(16, 100, 100, 100);
         BufferBudget budget = new BufferBudget(64L << 20);
         pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(1, 256, 32, IdleKind.BLOCK), classifier,
-            i -> new RelayHandler(settings, egress, limits, budget, IsolationPolicy.defaults(), keys,
+            i -> new RelayHandler(settings, egress, limits, budget, keys,
                 HostnameResolver.NONE, DnsQueries.NONE, ports, 64));
         pipeline.start();
     }
