@@ -333,6 +333,7 @@ LAB_TOR_PIDFILE=$RUN/tor.pid
 LAB_GATEWAY_PIDFILE=$RUN/gateway.pid
 LAB_GATEWAY_LOG=$ST/gateway.log
 LAB_GATEWAY_CONFIG=$ST/torgate.toml
+LAB_GATEWAY_STATE=$ST
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
   *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down [--keep-tornet] | status" \

@@ -42,6 +42,21 @@ tg_streams_since() {
   return 1
 }
 
+# tg_resolves_since MARK NAME: prints "CIRCUIT TAG" for each RESOLVE of NAME (PURPOSE=DNS_REQUEST: a SOCKS
+# RESOLVE, torgate's resolve mode) opened after MARK and sent on a circuit (waits up to 5 s), one line per RESOLVE.
+tg_resolves_since() {
+  local mark=$1 name=$2 out i
+  for i in $(seq 1 20); do
+    out=$(tail -n +"$((mark + 1))" "$TG_STREAMS_FILE" | awk -v target="$name:0" '
+      $1 == "650" && $2 == "STREAM" && $4 == "NEWRESOLVE" && $6 == target && / PURPOSE=DNS_REQUEST/ {
+        match($0, /SOCKS_PASSWORD="[0-9a-f]+/); tag[$3] = substr($0, RSTART + 16, 16) }
+      $4 == "SENTRESOLVE" && ($3 in tag) && !($3 in done) { done[$3] = 1; print $5, tag[$3] }')
+    [ -n "$out" ] && { echo "$out"; return 0; }
+    sleep 0.25
+  done
+  return 1
+}
+
 # tg_circuit_path ID: the relays of a circuit by nickname, "a -> b -> c" (GETINFO circuit-status), or nothing.
 tg_circuit_path() {
   "$TG_PY" "$TG_VMS_DIR/tools/torctl.py" "$LAB_TOR_CONTROL" --cookie "$LAB_TOR_COOKIE" \

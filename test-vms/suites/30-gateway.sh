@@ -66,6 +66,21 @@ check "dig -x $TORNET_WEB_IP: PTR $TORNET_WEB_NAME (RESOLVE_PTR through tor)" \
 check "dig +tcp A $TORNET_WEB_NAME @$LAB_DNS2: the same virtual address" \
   test "$(gs_in c2 dig +tcp +short +time=3 +tries=2 "@$LAB_DNS2" "$TORNET_WEB_NAME")" = "${addr:-x}"
 check "dig host.invalid: NXDOMAIN with SOA (RFC 6761, answered locally)" nxdomain "$(dig_c1 host.invalid)"
+
+# --- mapped mode across a torgate restart: the same address, and it still carries the name --------------------
+bash "$GS_LAB" gateway start >/dev/null 2>&1   # SIGTERM (the map is saved), then a new torgate loads it
+check "restart: torgate came back with its map ($(wc -l <"$LAB_GATEWAY_STATE/dns-map" 2>/dev/null || echo 0) names)" \
+  test -s "$LAB_GATEWAY_STATE/dns-map"
+# Before any query reaches the new torgate (addresses are handed out in order, so a query first could get the
+# same address from an empty map): a connection to the old address must find the name in the loaded map.
+mark=$(tg_streams_mark)
+check "restart: curl http://${addr:-?}/ (the address alone, no DNS) gets $TORNET_WEB_NAME's page" \
+  test "$(gs_in c1 curl -sS --max-time 30 "http://${addr:-0.0.0.0}/")" = "hello from $TORNET_WEB_NAME"
+read -r _ _ target < <(tg_streams_since "$mark" 80 | tail -n 1) || true
+check "restart: that connection carried the hostname to tor (STREAM target ${target:-none})" \
+  test "${target:-}" = "$TORNET_WEB_NAME:80"
+check "restart: dig A $TORNET_WEB_NAME gives the same virtual address ${addr:-?}" \
+  test "$(gs_lookup c2 "$TORNET_WEB_NAME")" = "${addr:-x}"
 check "mapped name that does not exist: the connection fails within 30 s (exit says NXDOMAIN)" \
   gs_fails_within 30 gs_in c1 curl -sS --max-time 40 "http://nope.$TORNET_ZONE/"
 
@@ -77,6 +92,23 @@ check "scenario gw-traffic: the capture saw tor talking to relays (allowed ${GS_
 # --- resolve mode: A from the exit, NXDOMAIN for unknown names --------------------------------------------------
 bash "$GS_LAB" gateway start "TG_DNS_MODE=resolve $(bash "$here/gateway.sh" cmd)"
 gs_capture_start gw-resolve
+tg_streams_start
+# curl by name: torgate answers the client's query with a SOCKS RESOLVE carrying that client's credentials (the
+# same client tag as its TCP streams); the other client's RESOLVE of the same name carries its own.
+declare -A rtag stag
+for c in c1 c2; do
+  mark=$(tg_streams_mark)
+  check "resolve mode: $c: plain curl http://$TORNET_WEB2_NAME/ through torgate" \
+    test "$(gs_in "$c" curl -sS --max-time 30 "http://$TORNET_WEB2_NAME/")" = "hello from $TORNET_WEB2_NAME"
+  read -r _ stag[$c] _ < <(tg_streams_since "$mark" 80 | tail -n 1) || true
+  tags=$(tg_resolves_since "$mark" "$TORNET_WEB2_NAME" | awk '{print $2}' | sort -u | xargs) || true
+  rtag[$c]=$tags
+  echo "    $c: RESOLVE $TORNET_WEB2_NAME with client tag(s) ${tags:-none}; its TCP stream's tag ${stag[$c]:-?}"
+  check "resolve mode: $c's query went through tor's RESOLVE with $c's credentials only" \
+    test -n "${stag[$c]:-}" -a "${rtag[$c]}" = "${stag[$c]:-x}"
+done
+check "resolve mode: c1's and c2's RESOLVEs carried different credentials" test "${rtag[c1]}" != "${rtag[c2]}"
+tg_streams_stop
 check "resolve mode: dig A $TORNET_WEB_NAME = $TORNET_WEB_IP" \
   test "$(gs_in c1 dig +short +time=5 +tries=2 "$TORNET_WEB_NAME")" = "$TORNET_WEB_IP"
 check "resolve mode: dig nope.$TORNET_ZONE: NXDOMAIN with SOA" \
