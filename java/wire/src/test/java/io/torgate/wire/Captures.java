@@ -132,6 +132,24 @@ final class Captures {
         + "4500003ba8a5400040117d440a6300010a630002c30600350027475b8090010000010000000000000377777704746573"
         + "74047a6f6e6500001c0001";
 
+    // From resolved-veth.pcap (README beside it): systemd-resolved 252's own queries to its upstream server.
+    /** Frame 1: systemd-resolved A query: RD, EDNS(0) with UDP size 1472, no DO, no cookie, no DF. */
+    static final String DNS_RESOLVED_A_QUERY = ""
+        + "450000461d6d0000401148720a6300010a630002939d003500322b3ee11601000001000000000001037777770474657374"
+        + "047a6f6e65000001000100002905c0000000000000";
+    /** Frame 3: systemd-resolved AAAA query (the same form). */
+    static final String DNS_RESOLVED_AAAA_QUERY = ""
+        + "45000046e7bb000040117e230a6300010a630002e96600350032b61ce56e01000001000000000001037777770474657374"
+        + "047a6f6e6500001c000100002905c0000000000000";
+    /** Frame 5: after an NXDOMAIN to frame 3, systemd-resolved asks again without EDNS: same socket, same ID. */
+    static final String DNS_RESOLVED_AAAA_RETRY_NOEDNS = ""
+        + "4500003be7bc000040117e2d0a6300010a630002e96600350027bc1ce56e0100000100000000000003777777047465737404"
+        + "7a6f6e6500001c0001";
+    /** Frame 7: systemd-resolved PTR query for 10.1.2.3. */
+    static final String DNS_RESOLVED_PTR_QUERY = ""
+        + "4500004e26b5000040113f220a6300010a630002b1020035003a3bc174f30100000100000000000101330132013102313007"
+        + "696e2d61646472046172706100000c000100002905c0000000000000";
+
     private Captures() {
     }
 

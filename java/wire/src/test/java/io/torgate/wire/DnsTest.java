@@ -85,6 +85,49 @@ class DnsTest {
     }
 
     @Test
+    void parsesSystemdResolvedQueries() {
+        udpMessage(dns, Captures.DNS_RESOLVED_A_QUERY);
+        assertEquals(WireError.OK, dns.checkLength());
+        assertEquals(WireError.OK, dns.checkQuery());
+        assertEquals(0xe116, dns.id());
+        assertEquals(0x0100, dns.flags()); // RD only: no AD, unlike dig
+        assertEquals("www.test.zone", dns.questionName());
+        assertEquals(Dns.TYPE_A, dns.questionType());
+        assertTrue(dns.hasEdns());
+        assertEquals(1472, dns.ednsUdpPayloadSize()); // resolved's default: an Ethernet MTU minus IPv4/UDP headers
+        assertEquals(1472, dns.maxUdpResponse(4096));
+        assertEquals(0, dns.ednsVersion());
+        assertFalse(dns.dnssecOk()); // DNSSEC=no (Debian's default): no DO bit
+        assertEquals(-1, dns.ednsOption(Dns.OPTION_COOKIE));
+        assertEquals(3, dns.section(dns.firstRecord()));
+
+        udpMessage(dns, Captures.DNS_RESOLVED_AAAA_QUERY);
+        assertEquals(WireError.OK, dns.checkLength());
+        assertEquals(WireError.OK, dns.checkQuery());
+        int id = dns.id();
+        assertEquals(Dns.TYPE_AAAA, dns.questionType());
+        assertTrue(dns.hasEdns());
+
+        // The downgraded retry: the same question and ID without OPT, so the answer's size limit is 512 again.
+        udpMessage(dns, Captures.DNS_RESOLVED_AAAA_RETRY_NOEDNS);
+        assertEquals(WireError.OK, dns.checkLength());
+        assertEquals(WireError.OK, dns.checkQuery());
+        assertEquals(id, dns.id());
+        assertEquals(Dns.TYPE_AAAA, dns.questionType());
+        assertEquals("www.test.zone", dns.questionName());
+        assertFalse(dns.hasEdns());
+        assertEquals(512, dns.maxUdpResponse(4096));
+        assertEquals(-1, dns.firstRecord());
+
+        udpMessage(dns, Captures.DNS_RESOLVED_PTR_QUERY);
+        assertEquals(WireError.OK, dns.checkLength());
+        assertEquals(WireError.OK, dns.checkQuery());
+        assertEquals(Dns.TYPE_PTR, dns.questionType());
+        assertEquals("3.2.1.10.in-addr.arpa", dns.questionName());
+        assertEquals(1472, dns.ednsUdpPayloadSize());
+    }
+
+    @Test
     void parsesAnswers() {
         udpMessage(dns, Captures.DNS_CNAME_ANSWER);
         assertEquals(WireError.OK, dns.checkLength());
@@ -119,7 +162,8 @@ class DnsTest {
     @Test
     void rejectsTruncated() {
         String[] fixtures = {Captures.DNS_A_NOEDNS_QUERY, Captures.DNS_A_EDNS_COOKIE_QUERY, Captures.DNS_CNAME_ANSWER,
-            Captures.DNS_PTR_ANSWER, Captures.DNS_AAAA_DNSSEC_QUERY, Captures.DNS_NXDOMAIN_ANSWER};
+            Captures.DNS_PTR_ANSWER, Captures.DNS_AAAA_DNSSEC_QUERY, Captures.DNS_NXDOMAIN_ANSWER,
+            Captures.DNS_RESOLVED_A_QUERY, Captures.DNS_RESOLVED_PTR_QUERY};
         for (String fixture : fixtures) {
             udpMessage(dns, fixture);
             int full = dns.length();
