@@ -12,7 +12,8 @@
 # slow htb class (those packets wait behind a queue: reordering with delay; the client's TCPOFOQueue counter
 # must show out-of-order arrivals), and a raw payload write without checksum update at the gateway's vif
 # ingress (corruption towards torgate; the client's tx checksum offload is off so its checksums are final before
-# the write) and at the vif's egress (corruption towards the client, after torgate's checksums).
+# the write) and at the client's eth0 ingress (corruption towards the client; the vif's tx checksum offload is
+# off so the checksums torgate left to the kernel are final before the write).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../lib/common.sh
@@ -57,14 +58,21 @@ fault_on() {
       reorder) c_rule="numgen random mod 100 < 25 counter meta priority set 1:20"; g_rule=$c_rule
                slow_class "$(gs_ns "c$n")" eth0; slow_class "$LAB_GW_NS" "vif$n" ;;
       corrupt) ip netns exec "$(gs_ns "c$n")" ethtool -K eth0 tx off >/dev/null
-               # Towards the client: the egress hook of the gateway's vif, after torgate wrote its checksums and
-               # the kernel forwarded the packet; the write lands in the payload (TCP header + 32 bytes: the
-               # first data bytes with timestamps), so a corruption let through would break the SHA-256.
                nft_g -f - <<NFT
 table netdev tgs_fault_$n {
   chain in { type filter hook ingress device "vif$n" priority 0;
     ip protocol tcp numgen random mod 100 < 1 counter @th,64,32 set 0x0badf00d; }
-  chain out { type filter hook egress device "vif$n" priority 0;
+}
+NFT
+               # Towards the client: on the client's side of the link, after the checksum is final. torgate
+               # hands the kernel partial checksums (offload); with the vif's TX checksum offload off, the
+               # kernel completes them before the packet crosses the veth, as a real wire would carry them. The
+               # write lands in the payload (TCP header + 32 bytes: data bytes with timestamps), so a corruption
+               # let through would break the SHA-256.
+               ip netns exec "$LAB_GW_NS" ethtool -K "vif$n" tx off >/dev/null
+               nft_c "$n" -f - <<NFT
+table netdev tgs_fault {
+  chain in { type filter hook ingress device "eth0" priority 0;
     ip protocol tcp numgen random mod 100 < 1 counter @th,256,32 set 0x0badf00d; }
 }
 NFT
@@ -104,7 +112,9 @@ fault_off() {
     ip netns exec "$(gs_ns "c$n")" tc qdisc del dev eth0 root 2>/dev/null || true
     ip netns exec "$LAB_GW_NS" tc qdisc del dev "vif$n" root 2>/dev/null || true
     ip netns exec "$(gs_ns "c$n")" ethtool -K eth0 tx on >/dev/null 2>&1 || true
+    ip netns exec "$LAB_GW_NS" ethtool -K "vif$n" tx on >/dev/null 2>&1 || true
     nft_c "$n" delete table ip tgs_fault 2>/dev/null || true
+    nft_c "$n" delete table netdev tgs_fault 2>/dev/null || true
     for t in "ip tgs_fault_$n" "netdev tgs_fault_$n"; do nft_g delete table $t 2>/dev/null || true; done
   done
 }
