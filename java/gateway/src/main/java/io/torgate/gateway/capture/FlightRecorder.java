@@ -128,7 +128,11 @@ public final class FlightRecorder extends KindTap {
             StandardOpenOption.TRUNCATE_EXISTING)) {
             PcapngWriter w = new PcapngWriter(ch, snapLength);
             w.writeHeader();
+            OffloadChecksums checksums = new OffloadChecksums();
             for (int i = 0; i < s.count; i++) {
+                if (direction(s.kinds[i]) != DROPPED) {
+                    checksums.complete(s.data, i * snapLength, s.lengths[i], s.originalLengths[i]);
+                }
                 w.writePacket(s.data, i * snapLength, s.lengths[i], s.originalLengths[i], s.timestamps[i],
                     direction(s.kinds[i]), reason(s.kinds[i]));
             }

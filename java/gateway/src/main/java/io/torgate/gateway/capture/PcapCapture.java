@@ -37,6 +37,8 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
     private PcapngWriter writer;
     private long fileOpenedNanos;
     private long packetsInFile;
+    /** Writer thread only. */
+    private final OffloadChecksums checksums = new OffloadChecksums();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean running = true;
     private volatile long written;
@@ -100,6 +102,9 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
         try {
             if (files.wouldOverflow(PcapngWriter.maxPacketBytes(length))) {
                 rotate();
+            }
+            if (direction(kind) != DROPPED) {
+                checksums.complete(bytes, offset, length, originalLength);
             }
             files.wrote(writer.writePacket(bytes, offset, length, originalLength, epochNanos, direction(kind),
                 reason(kind)));

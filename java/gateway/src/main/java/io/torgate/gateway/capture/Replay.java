@@ -37,11 +37,12 @@ import java.util.Map;
  * fake upstream; a non-SYN for an unknown flow is {@code no_flow}). Packets of the original server toward a
  * client (a capture taken on the client side has them), and packets the captured gateway itself sent (pcapng
  * outbound, from {@code torgate capture}), are not classified: their bytes and FIN become what the fake upstream
- * sends back (see {@link ReplayFlow}). There is no firewall stage yet (issue 9); once it exists it sits between
- * the classifier and the stack here as in the pipeline.
+ * sends back (see {@link ReplayFlow}). A DNS query over UDP is printed as {@code dns ...} (the DNS service, not
+ * replayed, answers it in the gateway). There is no firewall stage: the gateway has none yet (issue 9); once it
+ * exists it sits between the classifier and the stack here as in the pipeline.
  *
- * <p>Output lines: {@code +SECONDS CLIENT:PORT>SERVER:PORT A=>B} and {@code +SECONDS drop REASON DESCRIPTION},
- * then a summary. Not thread-safe; one replay per instance.
+ * <p>Output lines: {@code +SECONDS CLIENT:PORT>SERVER:PORT A=>B}, {@code +SECONDS drop REASON DESCRIPTION} and
+ * {@code +SECONDS dns DESCRIPTION}, then a summary. Not thread-safe; one replay per instance.
  */
 public final class Replay {
     /** Virtual time of the first packet: one second, so no timer arithmetic starts at zero. */
@@ -67,6 +68,7 @@ public final class Replay {
     private int fromServer;
     private int sentByGateway;
     private int annotations;
+    private int dnsQueries;
     private int flowCount;
 
     private Replay(PrintStream out, ReplayOptions options) {
@@ -125,6 +127,11 @@ public final class Replay {
             known.translateAck(buf, off + ihl, len - ihl);
         }
         int verdict = classifier.classify(buf, off, len, info);
+        if (verdict == PacketInfo.DNS_UDP) {
+            dnsQueries++; // answered by the DNS service, not the stack: noted, nothing to replay
+            line("dns " + describe(buf, off, len));
+            return;
+        }
         if (verdict != PacketInfo.TCP) {
             drop(info.reason != null ? info.reason : DropReason.INTERNAL, buf, off, len);
             return;
@@ -311,7 +318,7 @@ public final class Replay {
         StringBuilder sb = new StringBuilder();
         sb.append("replayed ").append(packets).append(" client packets, ").append(fromServer)
             .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets, ").append(annotations)
-            .append(" drop annotations (")
+            .append(" drop annotations, ").append(dnsQueries).append(" DNS queries (")
             .append(skippedFrames).append(" non-IP frames skipped); ").append(flowCount).append(" flows, ")
             .append(sink.segments).append(" segments sent by the stack");
         out.println(sb);
