@@ -9,6 +9,11 @@
 #        gateway.sh cmd               print the hook command lab.sh uses by default
 #   TG_DNS_MODE=mapped|resolve        DNS mode (default mapped: names get virtual addresses and travel to
 #                                     the exit in the CONNECT, so the exit resolves them)
+#   TG_SOCKS_ENDPOINT                 tor's SocksPort for torgate (default unix:$TG_TOR_SOCKS; the lab tor also
+#                                     listens on 127.0.0.1:9050 in the gateway namespace)
+#   TG_METRICS=127.0.0.1:PORT         serve Prometheus metrics there (in PREFIX-gw); default off
+#   The configuration always has a control socket ($TG_GW_STATE/control.sock: `torgate ctl --socket ...`) and the
+#   lab tor's control socket for circuit ids (TG_TOR_CONTROL).
 #   TG_LOG_LEVEL                      torgate's --log-level (default INFO; FINE logs every drop with its reason)
 #   TG_FLIGHT_RECORDER=N              keep the last N packets per client for `torgate capture dump` (default 0)
 #   TG_JAVA_OPTS                      JVM options (default -Xmx384m: two cores and many namespaces share the box)
@@ -46,9 +51,18 @@ client_ranges = ["$TG_CLIENT_NET"]
 gateway_addresses = [$dns_list]
 
 [socks]
-endpoint = "unix:$TG_TOR_SOCKS"
+endpoint = "${TG_SOCKS_ENDPOINT:-unix:$TG_TOR_SOCKS}"
 connect_timeout_ms = 15000
-
+${TG_TOR_CONTROL:+
+[tor]
+control = \"unix:$TG_TOR_CONTROL\"
+}
+[control]
+socket = "${TG_GW_STATE:-/run/torgate}/control.sock"
+${TG_METRICS:+
+[metrics]
+listen = \"$TG_METRICS\"
+}
 [dns]
 enabled = true
 mode = "$mode"

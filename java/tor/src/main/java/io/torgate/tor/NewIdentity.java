@@ -2,6 +2,7 @@ package io.torgate.tor;
 
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,9 +59,25 @@ public final class NewIdentity implements ControlEventListener {
                 ids.add(id);
             }
         });
-        for (CircuitEvent c : control.circuitStatus()) {
+        List<CircuitEvent> status = control.circuitStatus();
+        for (CircuitEvent c : status) {
             String pw = c.socksPassword();
             if (pw != null && pw.startsWith(tag) && IsolationKey.USERNAME.equals(c.socksUsername())) {
+                ids.add(c.circuitId());
+            }
+        }
+        // Conflux (tor >= 0.4.8, on by default): a stream moves between the legs of its linked set, and
+        // circuit-status shows the SOCKS fields on one leg only. Seen in the lab: after closing only the attributed
+        // leg, the client's old stream went on over the other leg, and that leg then carried the next epoch's
+        // stream too. So a client's circuits include every leg of their sets.
+        Set<String> sets = new HashSet<>();
+        for (CircuitEvent c : status) {
+            if (ids.contains(c.circuitId()) && c.confluxId() != null) {
+                sets.add(c.confluxId());
+            }
+        }
+        for (CircuitEvent c : status) {
+            if (c.confluxId() != null && sets.contains(c.confluxId())) {
                 ids.add(c.circuitId());
             }
         }

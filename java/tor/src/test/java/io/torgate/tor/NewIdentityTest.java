@@ -47,4 +47,28 @@ class NewIdentityTest {
             assertTrue(ni.trackedCircuits() == 1, "B's circuit stays tracked");
         }
     }
+
+    @Test
+    void closesEveryLegOfTheClientsConfluxSets() throws Exception {
+        IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), () -> 0);
+        IsolationKey a1 = keys.derive(IsolationProfile.DEFAULT, A, null, X, 80, null);
+        IsolationKey b1 = keys.derive(IsolationProfile.DEFAULT, B, null, X, 80, null);
+        String u = "SOCKS_USERNAME=\"<torS0X>0\" SOCKS_PASSWORD=";
+        // As tor 0.4.9 lists linked legs: the SOCKS fields on one leg of each set only.
+        String status = "250+circuit-status=\n"
+                + "3 BUILT $A~a PURPOSE=CONFLUX_LINKED " + u + "\"" + a1 + "\" CONFLUX_ID=AAAA\n"
+                + "4 BUILT $A~a PURPOSE=CONFLUX_LINKED CONFLUX_ID=AAAA\n"
+                + "6 BUILT $A~a PURPOSE=CONFLUX_LINKED " + u + "\"" + b1 + "\" CONFLUX_ID=BBBB\n"
+                + "7 BUILT $A~a PURPOSE=CONFLUX_LINKED CONFLUX_ID=BBBB\n"
+                + "9 BUILT $A~a PURPOSE=GENERAL\n"
+                + ".\n250 OK";
+        NewIdentity ni = new NewIdentity(keys);
+        try (FakeControlServer s = new FakeControlServer(cmd -> cmd.startsWith("GETINFO") ? status : "250 OK");
+             ControlClient c = ControlClient.connect(s.address(), ni)) {
+            assertEquals(2, ni.newIdentity(A, c));
+            List<String> closes = s.received.stream().filter(l -> l.startsWith("CLOSECIRCUIT"))
+                    .sorted().collect(Collectors.toList());
+            assertEquals(List.of("CLOSECIRCUIT 3", "CLOSECIRCUIT 4"), closes, "both legs of A's set, none of B's");
+        }
+    }
 }
