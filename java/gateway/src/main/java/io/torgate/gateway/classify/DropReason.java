@@ -77,12 +77,12 @@ public enum DropReason {
     /** An established flow reset because a reloaded firewall now denies it (RST to the client, SOCKS closed). */
     FIREWALL_RESET("firewall_reset", false),
     /** New flow refused: the client's new-streams-per-second token bucket is empty. */
-    STREAM_RATE_CLIENT("stream_rate_client", false),
+    STREAM_RATE_CLIENT("stream_rate_limit_client", false),
     /**
      * A DNS query dropped: the client's queries-per-second bucket is empty. Counted by the DNS service (its
      * {@code rate_limited} stat) and per client ({@code policy.ClientState}), not in the workers' counters.
      */
-    DNS_RATE_CLIENT("dns_rate_client", false),
+    DNS_RATE_CLIENT("dns_rate_limit_client", false),
     /** The stack could not take the flow (an internal inconsistency; logged). */
     INTERNAL("internal", false),
     /** An operator ended the stream ({@code torgate ctl kill}): RST to the client, SOCKS side closed. */

@@ -49,7 +49,7 @@ final class PolicyLoader {
             network.gatewayAddresses(), firewallAnswer);
     }
 
-    /** The built-in profiles plus {@code [isolation.profiles.NAME]}: {@code isolate = [...]}, {@code rotate_seconds}. */
+    /** The built-in profiles plus {@code [isolation.profiles.NAME]}. */
     private static Map<String, IsolationProfile> profiles(TomlSection iso) {
         Map<String, IsolationProfile> out = new LinkedHashMap<>();
         for (IsolationProfile p : IsolationProfile.BUILTIN) {

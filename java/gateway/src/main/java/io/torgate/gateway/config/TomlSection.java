@@ -209,8 +209,8 @@ final class TomlSection {
                 }
             }
         } else {
-            error(key, array ? "must be an array of tables ([[" + prefix + "]])" : "must be a table of tables ([" + prefix
-                + ".NAME])");
+            error(key, array ? "must be an array of tables ([[" + prefix + "]])"
+                : "must be a table of tables ([" + prefix + ".NAME])");
         }
         return out;
     }

@@ -13,7 +13,7 @@ package io.torgate.gateway.policy;
  */
 public record ClientCaps(int synsInFlight, int streams, int newStreamsPerSecond, int newStreamsBurst,
                          int dnsQueriesPerSecond, int dnsBurst) {
-    /** The defaults of {@code [limits]}: 64 SYNs, 1024 streams, no stream rate, 50 DNS queries/s with a burst of 100. */
+    /** The {@code [limits]} defaults: 64 SYNs, 1024 streams, no stream rate, 50 DNS queries/s, burst 100. */
     public static final ClientCaps DEFAULTS = new ClientCaps(64, 1024, 0, 1, 50, 100);
 
     public ClientCaps {

@@ -18,7 +18,8 @@ import java.util.Map;
  * @param streamsOpened streams admitted so far
  * @param dnsQueries DNS queries seen so far
  * @param refused non-zero refusal counts by reason: firewall, firewall_dns, firewall_reset, syn_limit_client,
- *                stream_limit_client, stream_rate_client, dns_rate_client, and any other reason counted per client
+ *                stream_limit_client, stream_rate_limit_client, dns_rate_limit_client (any reason counted per
+ *                client)
  */
 public record ClientSnapshot(int address, String name, String profile, String firewall, int synsInFlight,
                              int streams, long streamsOpened, long dnsQueries, Map<DropReason, Long> refused) {

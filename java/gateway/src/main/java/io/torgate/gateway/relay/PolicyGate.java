@@ -21,10 +21,16 @@ import io.torgate.tor.SocksRequest;
 final class PolicyGate {
     private final Clients clients;
     private final HostnameResolver names;
+    private final ClientTable shardClients;
 
-    PolicyGate(Clients clients, HostnameResolver names) {
+    /**
+     * @param clients every client's live state and the policy (shared by all shards)
+     * @param shardClients this shard's per-client counters (what {@code torgate ctl clients} sums over shards)
+     */
+    PolicyGate(Clients clients, HostnameResolver names, ClientTable shardClients) {
         this.clients = clients;
         this.names = names;
+        this.shardClients = shardClients;
     }
 
     Policy policy() {
@@ -78,8 +84,14 @@ final class PolicyGate {
         };
     }
 
-    /** Counts a denial (or a reset after a reload) for the client. */
+    /** Counts a denial for the client, in the shared client state and in this shard's client counters. */
     void count(int client, DropReason reason) {
+        clients.state(client).count(reason);
+        shardClients.of(client).drop(reason);
+    }
+
+    /** Counts in the shared client state only (the caller's refuse/abort counts the shard's). */
+    void countShared(int client, DropReason reason) {
         clients.state(client).count(reason);
     }
 }

@@ -111,7 +111,7 @@ public final class RelayHandler implements ShardHandler {
                         int maxFlows) {
         this.dns = dns;
         this.socksPorts = socksPorts;
-        this.gate = new PolicyGate(limits.clients(), names);
+        this.gate = new PolicyGate(limits.clients(), names, clients);
         this.socksServer = new SocksPortServer(keys, egress, settings, gate);
         this.settings = settings;
         this.egress = egress;
@@ -154,7 +154,6 @@ public final class RelayHandler implements ShardHandler {
             Policy p = gate.policy();
             if (!gate.allowsDns(p, event.sourceAddress, event.destinationAddress, FirewallRule.UDP)) {
                 gate.count(event.sourceAddress, DropReason.FIREWALL_DNS);
-                clients.of(event.sourceAddress).drop(DropReason.FIREWALL_DNS);
                 refusals.firewall(event, buf, DropReason.FIREWALL_DNS, p.firewallAnswer());
                 return;
             }
@@ -195,7 +194,6 @@ public final class RelayHandler implements ShardHandler {
         if (denied != null) {
             // Before the limits: a denied SYN takes nothing (the SOCKS port's requests are checked once read).
             gate.count(event.sourceAddress, denied);
-            clients.of(event.sourceAddress).drop(denied);
             refusals.firewall(event, buf, denied, p.firewallAnswer());
             return;
         }
@@ -539,7 +537,7 @@ public final class RelayHandler implements ShardHandler {
         });
         for (Flow f : denied) {
             LOG.log(Level.INFO, "{0}: denied by the reloaded firewall → reset", f);
-            gate.count(f.client, DropReason.FIREWALL_RESET);
+            gate.countShared(f.client, DropReason.FIREWALL_RESET);
             if (f.phase == Flow.CONNECTING) {
                 refuse(f, DropReason.FIREWALL_RESET, now);
             } else {
