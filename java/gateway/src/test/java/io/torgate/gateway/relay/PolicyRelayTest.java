@@ -260,6 +260,11 @@ class PolicyRelayTest {
         assertNull(tun.nextWritten(300), "without the dns rule even the gateway's DNS is denied (silently)");
         assertEquals(1, dnsSubmitted.get());
         assertEquals(2, pipeline.drops(DropReason.FIREWALL_DNS));
+        tun.inject(Packets.syn(B, 5356, GATEWAY, 53));
+        assertNull(tun.nextWritten(300), "DNS over TCP is denied the same way (no SYN-ACK)");
+        assertEquals(3, pipeline.drops(DropReason.FIREWALL_DNS));
+        assertEquals(3, clients.snapshot(ip(B)).refused(DropReason.FIREWALL_DNS));
+        assertEquals(0, limits.streams(), "a denied DNS connection takes no stream");
     }
 
     @Test

@@ -14,6 +14,12 @@ import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.config.IdleKind;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.policy.ClientCaps;
+import io.torgate.gateway.policy.ClientPolicy;
+import io.torgate.gateway.policy.Clients;
+import io.torgate.gateway.policy.Firewall;
+import io.torgate.gateway.policy.FirewallRule;
+import io.torgate.gateway.policy.Policy;
 import io.torgate.gateway.testing.FakeTun;
 import io.torgate.gateway.testing.TestClient;
 import io.torgate.gateway.testing.TestSocksServer;
@@ -22,6 +28,8 @@ import io.torgate.stack.TcpConnection;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
+import io.torgate.tor.IsolationPolicy;
+import io.torgate.tor.PortSet;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -61,13 +69,16 @@ class SocksPortTest {
     }
 
     private void start(java.net.SocketAddress endpoint) throws java.io.IOException {
+        start(endpoint, new FlowLimits(16, 100, 100, 100));
+    }
+
+    private void start(java.net.SocketAddress endpoint, FlowLimits limits) throws java.io.IOException {
         RelaySettings settings = new RelaySettings(endpoint, 2_000_000_000L, 1500, 64 << 10, 32 << 10);
         EgressGuard egress = new EgressGuard(List.of(endpoint));
         IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis);
         GatewaySocksPorts ports = new GatewaySocksPorts(List.of(ip(GATEWAY)), 9050, 9049);
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
             List.of(ip(GATEWAY)), ports.ports(), DropPolicy.dropAll());
-        FlowLimits limits = new FlowLimits(16, 100, 100, 100);
         BufferBudget budget = new BufferBudget(64L << 20);
         pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(1, 256, 32, IdleKind.BLOCK), classifier,
             i -> new RelayHandler(settings, egress, limits, budget, keys,
@@ -155,6 +166,31 @@ class SocksPortTest {
 
     private static String tail(byte[] got, int skip) {
         return new String(got, skip, got.length - skip, StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void theFirewallDeniesAConnectWithRep2AndCountsItForTheClient() throws Exception {
+        pipeline.close();
+        Firewall fw = new Firewall("no-example", List.of(
+            new FirewallRule(false, false, null, "*.example.test", null, FirewallRule.ANY),
+            new FirewallRule(false, false, Cidr.parse("10.200.0.0/16"), null, PortSet.of(443), FirewallRule.TCP),
+            new FirewallRule(false, true, null, null, null, FirewallRule.ANY)), true);
+        Clients clients = new Clients(new Policy(List.of(), ClientPolicy.unnamed(fw, ClientCaps.DEFAULTS),
+            IsolationPolicy.defaults(), List.of(ip(GATEWAY)), DropPolicy.Action.PROHIBIT));
+        start(socks.address(), new FlowLimits(100, 100, clients));
+
+        byte[] denied = exchange("10.137.0.5", 9050, socks5(null, null, 1, "www.example.test", 80), bytes("x"));
+        assertArrayEquals(new byte[] {5, 0, 5, 2}, Arrays.copyOf(denied, 4), "REP 2: not allowed by ruleset");
+        byte[] byAddress = exchange("10.137.0.5", 9049, socks5(null, null, 1, REMOTE, 443), new byte[0]);
+        assertEquals(2, byAddress[3], "an address in a denied network and port");
+        byte[] resolve = exchange("10.137.0.5", 9050, socks5(null, null, 0xF0, "example.test", 0), new byte[0]);
+        assertEquals(2, resolve[3], "RESOLVE is a lookup through the gateway: the dns target, denied here");
+        assertEquals(0, socks.requests().size(), "nothing denied reached tor");
+        byte[] allowed = exchange("10.137.0.5", 9050, socks5(null, null, 1, REMOTE, 80), bytes("ping"));
+        assertEquals(0, allowed[3], "port 80 of that network is allowed");
+        assertEquals(2, pipeline.drops(DropReason.FIREWALL));
+        assertEquals(1, pipeline.drops(DropReason.FIREWALL_DNS));
+        assertEquals(2, clients.snapshot(ip("10.137.0.5")).refused(DropReason.FIREWALL));
     }
 
     @Test
