@@ -38,7 +38,8 @@ ROWS = [
     ("hwm_kb", "gateway VmHWM overall, MiB", "lo"),
 ]
 REQUIRED = ["up_gbps", "down_gbps", "crr1_rate", "crr16_rate", "rr_p50_us", "rr_p99_us"]
-COLORS = {"kernel": "#1b9e77", "redsocks": "#d95f02", "torgate": "#7570b3", "sink": "#999999"}
+COLORS = {"kernel": "#1b9e77", "redsocks": "#d95f02", "torgate": "#7570b3", "torgate-plain": "#e7298a",
+          "sink": "#999999"}
 
 
 def load(path):
@@ -91,7 +92,8 @@ def fmt(v):
 
 def table(samples, errors, notes, paths):
     head = ["metric (median)"] + paths
-    ratio_cols = [(a, b) for a, b in (("torgate", "redsocks"), ("torgate", "kernel")) if a in paths and b in paths]
+    pairs = (("torgate", "redsocks"), ("torgate", "kernel"), ("torgate-plain", "redsocks"), ("torgate", "torgate-plain"))
+    ratio_cols = [(a, b) for a, b in pairs if a in paths and b in paths]
     head += ["%s/%s" % (a, b) for a, b in ratio_cols]
     rows = [head]
     for metric, label, _ in ROWS:

@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   ACK goes out for every second segment);</li>
  *   <li>{@link #ackAndSendSegment}: the send path — the application writes 1448 bytes, {@code poll} emits them as
  *   one segment (copy from the send buffer, IPv4+TCP headers, checksum), then the peer's ACK for it is parsed and
- *   processed (send buffer freed, congestion window, retransmission timer).</li>
+ *   processed (send buffer freed, congestion window, retransmission timer);</li>
+ *   <li>{@link #sendSuperSegmentAndAck}: the same with a TSO sink (issue 8's offload path) for 62,712 bytes
+ *   (43 segments of 1448), which leave as ONE super-segment with only the pseudo-header checksum.</li>
  * </ul>
  * Run with {@code -prof gc}: both allocate nothing per operation.
  */
@@ -40,9 +42,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ConnectionBenchmark {
     private static final int PAYLOAD = 1448; // MSS 1460 − 12 bytes of timestamp option
     private static final long STEP_NANOS = 10_000L;
+    private static final int SUPER_PAYLOAD = 43 * PAYLOAD;
 
     private ConnectionFixture receiver;
     private ConnectionFixture sender;
+    private ConnectionFixture offloadSender;
+    private final ByteBuffer superWrite = ByteBuffer.allocateDirect(SUPER_PAYLOAD);
     private final ByteBuffer appRead = ByteBuffer.allocateDirect(64 * 1024);
     private final ByteBuffer appWrite = ByteBuffer.allocateDirect(PAYLOAD);
     private int rxSeq;
@@ -56,12 +61,14 @@ public class ConnectionBenchmark {
         receiver.build(rxSeq, receiver.iss + 1, Tcp.ACK | Tcp.PSH, 4096, ts, PAYLOAD);
         sender = new ConnectionFixture(new TcpConfig());
         sender.build(ConnectionFixture.PEER_ISS + 1, sender.iss + 1, Tcp.ACK, 4096, ts, 0);
+        offloadSender = new ConnectionFixture(new TcpConfig().sendBuffer(1 << 20), 65535);
+        offloadSender.build(ConnectionFixture.PEER_ISS + 1, offloadSender.iss + 1, Tcp.ACK, 4096, ts, 0);
     }
 
     /** The run only counts if every segment took the intended path (no drops, challenges or retransmits). */
     @TearDown
     public void check() {
-        for (ConnectionFixture f : new ConnectionFixture[] {receiver, sender}) {
+        for (ConnectionFixture f : new ConnectionFixture[] {receiver, sender, offloadSender}) {
             for (int reason : new int[] {TcpCounters.OUT_OF_WINDOW, TcpCounters.BAD_ACK, TcpCounters.CHALLENGE_ACKS,
                 TcpCounters.RETRANSMITS, TcpCounters.PAWS_REJECTED, TcpCounters.SINK_FULL}) {
                 if (f.counters.get(reason) != 0) {
@@ -95,8 +102,21 @@ public class ConnectionBenchmark {
 
     @Benchmark
     public int ackAndSendSegment() {
-        ConnectionFixture f = sender;
-        f.conn.write(appWrite.clear());
+        return sendAndAck(sender, appWrite);
+    }
+
+    /** Checked in {@link #check()}: no drops or retransmits; and the packets were super-segments (below). */
+    @Benchmark
+    public int sendSuperSegmentAndAck() {
+        int out = sendAndAck(offloadSender, superWrite);
+        if (out < 40_000 && offloadSender.counters.get(TcpCounters.SEGMENTS_OUT) > 100) {
+            throw new IllegalStateException("not a super-segment: " + out + " bytes");
+        }
+        return out;
+    }
+
+    private static int sendAndAck(ConnectionFixture f, ByteBuffer data) {
+        f.conn.write(data.clear());
         f.now += STEP_NANOS;
         f.conn.poll(f.now, f);
         f.setAck(f.conn.sndNxt());

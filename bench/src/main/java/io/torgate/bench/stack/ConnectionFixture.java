@@ -29,7 +29,9 @@ final class ConnectionFixture implements SegmentSink {
     final TcpCounters counters = new TcpCounters();
     final TcpConnection conn;
     final TcpSegment segment = new TcpSegment();
-    private final ByteBuffer tx = ByteBuffer.allocateDirect(2048);
+    private final ByteBuffer tx;
+    /** 0, or the TSO super-segment limit this sink offers (a TUN with segmentation offload). */
+    private final int offloadLimit;
     private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
     private final Tcp tcp = new Tcp();
     private int inLength;
@@ -38,6 +40,13 @@ final class ConnectionFixture implements SegmentSink {
     long now = 1_000_000_000_000L;
 
     ConnectionFixture(TcpConfig cfg) {
+        this(cfg, 0);
+    }
+
+    /** With {@code offloadLimit} > 0 the sink takes super-segments of up to that many bytes, as a TSO TUN does. */
+    ConnectionFixture(TcpConfig cfg, int offloadLimit) {
+        this.offloadLimit = offloadLimit;
+        this.tx = ByteBuffer.allocateDirect(Math.max(2048, offloadLimit));
         conn = new TcpConnection(cfg, new IsnGenerator(1, 2, 3, 4), counters);
         conn.open(LOCAL, 80, REMOTE, 40000);
         TcpOptions o = new TcpOptions();
@@ -98,6 +107,16 @@ final class ConnectionFixture implements SegmentSink {
 
     @Override
     public void commit(int length) {
+        lastOut = length;
+    }
+
+    @Override
+    public int offloadLimit() {
+        return offloadLimit;
+    }
+
+    @Override
+    public void commitOffloaded(int length, int transportOffset, int headerLength, int segmentPayload) {
         lastOut = length;
     }
 
