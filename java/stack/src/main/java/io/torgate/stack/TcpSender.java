@@ -43,6 +43,10 @@ final class TcpSender {
     boolean retransmitHole;
     /** In SACK recovery: holes before this were already retransmitted (RFC 6675 HighRxt + 1). */
     int rexmitNext;
+    /** This recovery episode's retransmissions, to notice one that was lost too. */
+    final RetransmitLog rexmitLog = new RetransmitLog();
+    /** A retransmission was found lost: send it again. */
+    boolean resendLost;
     /** Karn-safe RTT timing without timestamps: one segment timed at a time. */
     boolean timing;
     int timedSeq;
@@ -70,6 +74,8 @@ final class TcpSender {
         retries = 0;
         retransmitFirst = false;
         retransmitHole = false;
+        rexmitLog.clear();
+        resendLost = false;
         timing = false;
     }
 
@@ -150,6 +156,7 @@ final class TcpSender {
         if (SeqNum.gt(ack, una)) {
             onNewAck(s, ack, now, tsNow);
             updateWindow(s.seq(), ack, scaled, true);
+            detectLostRetransmissions();
             return true;
         }
         if (ack == una && s.payloadLength() == 0 && (s.flags() & (Tcp.SYN | Tcp.FIN)) == 0
@@ -162,7 +169,15 @@ final class TcpSender {
             }
         }
         updateWindow(s.seq(), ack, scaled, false);
+        detectLostRetransmissions();
         return false;
+    }
+
+    /** RFC 8985 §6.2 for this episode's retransmissions: one sent earlier than a delivered segment is lost. */
+    private void detectLostRetransmissions() {
+        if (rexmitLog.onAck(una, buffer) > 0) {
+            resendLost = true;
+        }
     }
 
     private void onNewAck(TcpSegment s, int ack, long now, int tsNow) {
@@ -194,6 +209,8 @@ final class TcpSender {
         if (cc.inRecovery()) {
             if (SeqNum.ge(ack, cc.recover())) {
                 cc.onFullAck(ack);
+                rexmitLog.clear(); // the episode is over: every retransmission below "recover" was delivered
+                resendLost = false;
             } else {
                 cc.onPartialAck(acked); // RFC 6582 §3.2 step 3: retransmit the next hole at once
                 retransmitFirst = true;
@@ -224,6 +241,8 @@ final class TcpSender {
         nxt = una;
         retransmitFirst = false;
         retransmitHole = false;
+        rexmitLog.clear(); // go-back-N resends everything not acknowledged anyway
+        resendLost = false;
         timing = false;
     }
 

@@ -70,6 +70,10 @@ final class TcpTransmitter {
             snd.retransmitFirst = false;
             retransmitFirst(now, sink);
         }
+        if (snd.resendLost) {
+            snd.resendLost = false;
+            resendLostRetransmissions(now, sink);
+        }
         if (snd.retransmitHole) {
             snd.retransmitHole = false;
             retransmitHole(now, sink);
@@ -154,6 +158,38 @@ final class TcpTransmitter {
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.timing = false;
             snd.rexmitNext = SeqNum.max(snd.rexmitNext, seq + sent);
+            recordRetransmission(seq, sent);
+        }
+    }
+
+    private void recordRetransmission(int seq, int sent) {
+        if (c.sackOk) {
+            c.snd.rexmitLog.record(seq, sent, c.snd.max);
+        }
+    }
+
+    /**
+     * Sends again each retransmission found lost ({@link RetransmitLog}), at once and outside cwnd as a fast
+     * retransmission is: the episode already reduced the window, and without this only the RTO would repair it.
+     * What was acknowledged or SACKed since is skipped.
+     */
+    private void resendLostRetransmissions(long now, SegmentSink sink) {
+        TcpSender snd = c.snd;
+        RetransmitLog log = snd.rexmitLog;
+        for (int i = log.firstLost(); i >= 0; i = log.firstLost()) {
+            int seq = SeqNum.max(log.seq(i), snd.una);
+            int end = SeqNum.min(log.seq(i) + log.length(i), snd.dataEnd());
+            log.resending(i);
+            if (SeqNum.ge(seq, end) || snd.buffer.isSacked(seq)) {
+                continue;
+            }
+            int sent = emit(sink, now, seq, Tcp.ACK, Math.min(end - seq, snd.mss));
+            if (sent <= 0) {
+                return; // sink full: the RTO still covers it
+            }
+            c.counters.increment(TcpCounters.RETRANSMITS);
+            c.counters.increment(TcpCounters.LOST_RETRANSMITS);
+            recordRetransmission(seq, sent);
         }
     }
 
@@ -173,6 +209,7 @@ final class TcpTransmitter {
         if (sent > 0) {
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.rexmitNext = hole + sent;
+            recordRetransmission(hole, sent);
         }
     }
 

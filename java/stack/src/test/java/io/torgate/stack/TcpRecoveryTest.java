@@ -250,6 +250,52 @@ class TcpRecoveryTest {
             assertEquals(0, h.conn.unsent());
         }
 
+        /** A fast retransmission lost too: new data sent after it is SACKed, so it goes again without an RTO. */
+        @Test
+        void aLostFastRetransmissionIsResentWhenDataSentAfterItArrives() {
+            TcpHarness h = sixSegmentsInFlight(true);
+            int d = h.sndData();
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 2 * MSS));
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 3 * MSS));
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 4 * MSS));
+            h.expect(segment().seq(d).len(MSS)); // fast retransmit of segment 0 ...
+            h.appWrite(2 * MSS);
+            h.expect(segment().seq(d + 6 * MSS).len(MSS)); // ... then new data, sent after it
+            h.expect(segment().seq(d + 7 * MSS).len(MSS));
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 6 * MSS)); // only what was sent before it
+            h.expectNothing();
+            // Segment 6 arrives; the retransmission of 0, sent before it, did not: it was lost as well.
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 7 * MSS));
+            h.expect(segment().seq(d).len(MSS));
+            h.expectNothing();
+            assertEquals(1, h.counters.get(TcpCounters.LOST_RETRANSMITS));
+            assertEquals(0, h.counters.get(TcpCounters.RTO_EXPIRED), "repaired without waiting for the timer");
+            h.send(segment().ack(d + 8 * MSS).window(512));
+            assertFalse(h.conn.snd.cc.inRecovery());
+            assertEquals(0, h.conn.unsent());
+        }
+
+        /** Of two retransmissions, the later one is SACKed and the earlier is not: the earlier was lost. */
+        @Test
+        void aRetransmissionSentBeforeADeliveredOneIsResent() {
+            TcpHarness h = sixSegmentsInFlight(true);
+            int d = h.sndData();
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 2 * MSS));
+            h.send(segment().ack(d).window(512).sack(d + 3 * MSS, d + 4 * MSS).sack(d + MSS, d + 2 * MSS));
+            h.send(segment().ack(d).window(512).sack(d + 3 * MSS, d + 6 * MSS).sack(d + MSS, d + 2 * MSS));
+            h.expect(segment().seq(d).len(MSS)); // retransmission of 0
+            h.expect(segment().seq(d + 2 * MSS).len(MSS)); // then of 2
+            h.expectNothing();
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 6 * MSS)); // 2 arrived, 0 did not
+            h.expect(segment().seq(d).len(MSS));
+            h.expectNothing();
+            assertEquals(1, h.counters.get(TcpCounters.LOST_RETRANSMITS));
+            h.send(segment().ack(d).window(512).sack(d + MSS, d + 6 * MSS)); // a duplicate says nothing new
+            h.expectNothing();
+            h.send(segment().ack(d + 6 * MSS).window(512));
+            assertFalse(h.conn.snd.cc.inRecovery());
+        }
+
         @Test
         void sackBlocksOutsideWhatWeSentAreIgnored() {
             TcpHarness h = established(TcpHarness.defaults());

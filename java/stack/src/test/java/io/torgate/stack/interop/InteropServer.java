@@ -216,6 +216,7 @@ final class InteropServer implements Runnable {
     String recoveryCounters() {
         return "retransmits=" + counters.get(TcpCounters.RETRANSMITS) + " fastRetransmits="
                 + counters.get(TcpCounters.FAST_RETRANSMITS) + " rtoExpired=" + counters.get(TcpCounters.RTO_EXPIRED)
+                + " lostRetransmits=" + counters.get(TcpCounters.LOST_RETRANSMITS)
                 + " txRefusedCorrupt=" + tx.refusedCorrupt;
     }
 
