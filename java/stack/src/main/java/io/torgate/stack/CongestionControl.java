@@ -18,8 +18,9 @@ public final class CongestionControl {
     /** RFC 5681 §3.2: the third duplicate ACK triggers fast retransmit. */
     public static final int DUP_ACK_THRESHOLD = 3;
 
-    private final int mss;
-    private final int initialWindow;
+    private final int initialWindowSegments;
+    private int mss;
+    private int initialWindow;
     private int cwnd;
     private int ssthresh;
     private int dupAcks;
@@ -35,6 +36,18 @@ public final class CongestionControl {
     public CongestionControl(int mss, int initialWindowSegments) {
         if (mss <= 0 || initialWindowSegments <= 0) {
             throw new IllegalArgumentException("mss and initial window must be positive");
+        }
+        this.initialWindowSegments = initialWindowSegments;
+        reset(mss);
+    }
+
+    /**
+     * Returns to the state of a new connection whose SMSS is {@code mss}, so a pooled connection reuses this
+     * object for every handshake instead of allocating one.
+     */
+    public void reset(int mss) {
+        if (mss <= 0) {
+            throw new IllegalArgumentException("mss must be positive");
         }
         this.mss = mss;
         this.initialWindow = (int) Math.min(MAX_WINDOW, (long) mss * initialWindowSegments);

@@ -152,7 +152,7 @@ public final class TcpConnection {
         }
         synHeld = false;
         snd.init(isn.isn(localAddr, localPort, remoteAddr, remotePort, now));
-        snd.negotiated(peerMss, cfg.mss(), cfg.initialWindowSegments);
+        snd.negotiated(peerMss, cfg.mss());
         setState(TcpState.SYN_RECEIVED);
     }
 

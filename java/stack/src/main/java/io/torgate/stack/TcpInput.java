@@ -112,7 +112,7 @@ final class TcpInput {
             return;
         }
         recordSyn(s);
-        snd.negotiated(c.peerMss, c.cfg.mss(), c.cfg.initialWindowSegments);
+        snd.negotiated(c.peerMss, c.cfg.mss());
         c.rcv.ackNow = true;
         if (ackOk) {
             snd.onAck(s, now, c.tsNow(now));

@@ -21,7 +21,10 @@ final class TcpSender {
     static final int MIN_MSS = 64;
     final SendBuffer buffer;
     final RttEstimator rtt;
+    /** The congestion state once the MSS is known (null before: nothing may be sent); always {@link #congestion}. */
     CongestionControl cc;
+    /** Allocated with the connection and reset per handshake ({@link CongestionControl#reset(int)}). */
+    private final CongestionControl congestion;
     int iss;
     int una;
     int nxt;
@@ -53,6 +56,7 @@ final class TcpSender {
     long timedAt;
 
     TcpSender(int capacity, TcpConfig cfg) {
+        congestion = new CongestionControl(cfg.mss(), cfg.initialWindowSegments);
         buffer = new SendBuffer(capacity);
         rtt = new RttEstimator(cfg.minRtoNanos, cfg.maxRtoNanos, cfg.initialRtoNanos,
                 RttEstimator.DEFAULT_GRANULARITY_NANOS);
@@ -79,12 +83,13 @@ final class TcpSender {
         timing = false;
     }
 
-    /** Sets the effective MSS once the peer's SYN is known and creates the congestion state for it. */
-    void negotiated(int peerMss, int ourMss, int initialWindowSegments) {
+    /** Sets the effective MSS once the peer's SYN is known and resets the congestion state for it. */
+    void negotiated(int peerMss, int ourMss) {
         // A floor on the peer's MSS, as Linux's tcp_min_snd_mss: a tiny MSS would multiply our per-segment work
         // (CVE-2019-11479).
         mss = Math.max(MIN_MSS, Math.min(peerMss, ourMss));
-        cc = new CongestionControl(mss, initialWindowSegments); // once per connection, not per segment
+        congestion.reset(mss);
+        cc = congestion;
     }
 
     /** Sequence number after the last data byte; the FIN's sequence number once queued. */

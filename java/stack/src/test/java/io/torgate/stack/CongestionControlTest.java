@@ -22,6 +22,21 @@ class CongestionControlTest {
     }
 
     @Test
+    void resetWithAnotherMssIsANewConnectionsState() {
+        CongestionControl cc = new CongestionControl(MSS, 10);
+        cc.onDupAck(50_000, 10 * MSS);
+        cc.onDupAck(50_000, 10 * MSS);
+        cc.onDupAck(50_000, 10 * MSS);
+        cc.onRetransmitTimeout(10 * MSS);
+        cc.reset(536);
+        assertEquals(536, cc.mss());
+        assertEquals(5360, cc.cwnd(), "IW of the new SMSS");
+        assertEquals(CongestionControl.MAX_WINDOW, cc.ssthresh());
+        assertFalse(cc.inRecovery());
+        assertEquals(0, cc.dupAcks());
+    }
+
+    @Test
     void fastRetransmitAndNewRenoRecovery() {
         CongestionControl cc = new CongestionControl(MSS, 10);
         assertFalse(cc.onDupAck(50_000, 10 * MSS));

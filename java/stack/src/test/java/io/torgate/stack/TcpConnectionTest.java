@@ -23,6 +23,27 @@ class TcpConnectionTest {
         h = new TcpHarness(TcpHarness.defaults());
     }
 
+    /** Pooled connections: the congestion state object is reset per handshake, for the new SMSS, never re-made. */
+    @Test
+    void aReopenedConnectionReusesItsCongestionStateWithTheNewMss() {
+        h.established();
+        CongestionControl first = h.conn.snd.cc;
+        assertEquals(1460, first.mss());
+        h.conn.abort();
+        h.poll();
+        h.sink.packets.clear();
+        h.conn.open(TcpHarness.LOCAL, TcpHarness.LOCAL_PORT, TcpHarness.REMOTE, TcpHarness.REMOTE_PORT);
+        int peerIss = PEER + 1_000_000;
+        h.send(segment().syn().seq(peerIss).mss(536).sackPermitted().windowScale(7).window(64240));
+        h.conn.accept(h.now);
+        CapturingSink.Out synAck = h.expect(segment().synAck().ack(peerIss + 1));
+        h.send(segment().seq(peerIss + 1).ack(synAck.seq() + 1).window(512));
+        h.expectState(TcpState.ESTABLISHED);
+        assertTrue(first == h.conn.snd.cc, "the same object, reset");
+        assertEquals(536, first.mss());
+        assertEquals(10 * 536, first.cwnd());
+    }
+
     @Nested
     class Listen {
         @Test
