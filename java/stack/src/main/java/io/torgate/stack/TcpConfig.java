@@ -111,6 +111,11 @@ public final class TcpConfig {
         return this;
     }
 
+    /** @return how long TIME-WAIT lasts (2 MSL), e.g. for a {@link TimeWaitTable} that takes it over */
+    public long timeWaitNanos() {
+        return timeWaitNanos;
+    }
+
     public TcpConfig timeWaitNanos(long v) {
         timeWaitNanos = v;
         return this;

@@ -10,6 +10,7 @@ import io.torgate.tor.ClientAction;
 import io.torgate.tor.SocksReply;
 import io.torgate.wire.Icmp;
 import io.torgate.wire.Ipv4;
+import io.torgate.wire.Tcp;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -56,6 +57,13 @@ final class Refusals {
             int off = tx.claim();
             tx.commit(rejects.icmpProhibited(buf, event, tx.buffer(), off));
         }
+    }
+
+    /** The bare ACK a TIME-WAIT tuple answers with (RFC 9293 3.10.7.4), from the address the client sent to. */
+    void timeWaitAck(PacketEvent event, int seq, int ack) {
+        int off = tx.claim();
+        tx.commit(rejects.writeReset(tx.buffer(), off, event.destinationAddress, event.destinationPort,
+            event.sourceAddress, event.sourcePort, seq, ack, Tcp.ACK));
     }
 
     /** Counts a refused packet without answering it, and reports it to capture as dropped. */

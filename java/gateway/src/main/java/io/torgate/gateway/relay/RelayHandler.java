@@ -19,6 +19,7 @@ import io.torgate.stack.TcpConfig;
 import io.torgate.stack.TcpConnection;
 import io.torgate.stack.TcpCounters;
 import io.torgate.stack.TcpSegment;
+import io.torgate.stack.TimeWaitTable;
 import io.torgate.stack.TimerWheel;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
@@ -75,6 +76,8 @@ public final class RelayHandler implements ShardHandler {
     private final Refusals refusals = new Refusals();
     private final FlowPool pool;
     private final FlowTable<Flow> flows;
+    /** Tuples in TIME-WAIT after their flow was retired: a few ints each, bounded like the flow table. */
+    private final TimeWaitTable timeWait;
     private final DnsStreamPump dnsPump = new DnsStreamPump();
     /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
     private final ArrayList<Flow> dnsFlows = new ArrayList<>();
@@ -122,6 +125,7 @@ public final class RelayHandler implements ShardHandler {
         this.flows = new FlowTable<>(maxFlows);
         TcpConfig tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
             .sendBuffer(settings.tcpBufferBytes());
+        this.timeWait = new TimeWaitTable(maxFlows, tcpConfig.timeWaitNanos());
         this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
             settings.relayBufferBytes()));
     }
@@ -175,7 +179,12 @@ public final class RelayHandler implements ShardHandler {
         }
         Flow f = flows.get(event.sourceAddress, event.sourcePort, event.destinationAddress, event.destinationPort);
         if (f == null) {
-            newFlow(event, buf, now);
+            int tw = timeWait.onSegment(segment, now);
+            if (tw == TimeWaitTable.ACK) {
+                refusals.timeWaitAck(event, timeWait.ackSeq(), timeWait.ackNumber());
+            } else if (tw != TimeWaitTable.DROP) {
+                newFlow(event, buf, now);
+            }
             return;
         }
         f.conn.onSegment(segment, now);
@@ -357,9 +366,9 @@ public final class RelayHandler implements ShardHandler {
         f.conn.poll(now, sink);
         int ev = f.conn.events();
         // TIME-WAIT needs no relay state once the client's last bytes went upstream: retire the flow then, so its
-        // buffers return to the budget; a late retransmitted FIN then gets a RST, which only ends the peer's
-        // LAST-ACK early. Until then keep pumping (acknowledged data is never dropped), and close the SOCKS side
-        // in order so the kernel still delivers what its socket buffer holds.
+        // buffers return to the budget, and keep the tuple in the compact TIME-WAIT table (a late retransmitted
+        // FIN is acknowledged again from there). Until then keep pumping (acknowledged data is never dropped),
+        // and close the SOCKS side in order so the kernel still delivers what its socket buffer holds.
         if ((ev & (TcpConnection.EV_CLOSED | TcpConnection.EV_TIME_WAIT)) != 0) {
             if ((ev & TcpConnection.EV_CLOSED) == 0 && f.phase == Flow.RELAYING && f.channel != null) {
                 if (!f.upShut) {
@@ -367,6 +376,10 @@ public final class RelayHandler implements ShardHandler {
                     return;
                 }
                 pump.close(f, false);
+            }
+            if ((ev & TcpConnection.EV_CLOSED) == 0) {
+                timeWait.add(f.destination, f.destinationPort, f.client, f.clientPort, f.conn.sndNxt(),
+                    f.conn.rcvNxt(), now);
             }
             if ((ev & (TcpConnection.EV_RESET | TcpConnection.EV_TIMEOUT)) != 0 && LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "{0}: client side {1}", f,

@@ -147,6 +147,30 @@ class RelayTest {
         assertEquals(IsolationKey.HEX_LENGTH, r.password().length());
     }
 
+    /**
+     * The gateway closed first (the target's EOF), so its side of the flow ends in TIME-WAIT; the flow and its
+     * buffers are retired at once and the tuple moves to the compact TIME-WAIT table, which answers a retransmitted
+     * client FIN with the ACK it lost (RFC 9293 3.10.7.4) where there used to be a RST.
+     */
+    @Test
+    void aRetransmittedFinAfterRetirementIsAcknowledgedFromTimeWait() throws Exception {
+        served = new byte[1000];
+        TestClient c = new TestClient(tun, CLIENT, 40010, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        readAll(c, served.length);
+        c.conn.shutdownOutput();
+        assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000), "flow retired");
+        int finSeq = c.conn.sndNxt() - 1;
+        int ack = c.conn.rcvNxt();
+        tun.inject(Packets.tcp(CLIENT, 40010, REMOTE, 80, Tcp.FIN | Tcp.ACK, finSeq, ack, new byte[0]));
+        byte[] answer = tun.nextWritten(2_000);
+        assertNotNull(answer, "TIME-WAIT answers a retransmitted FIN");
+        Tcp tcp = new Tcp().wrap(ByteBuffer.wrap(answer), 20, answer.length - 20);
+        assertEquals(Tcp.ACK, tcp.flags(), "a bare ACK, not a RST");
+        assertEquals(finSeq + 1, tcp.ackNumber());
+        assertEquals(ack, tcp.sequenceNumber());
+    }
+
     @Test
     void uploadReachesTargetAndClientFinBecomesEof() throws Exception {
         byte[] upload = new byte[300_000];
