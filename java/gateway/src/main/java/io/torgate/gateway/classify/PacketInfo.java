@@ -15,7 +15,8 @@ public class PacketInfo {
     public static final int REJECT = 1;
     /**
      * A TCP segment for the stack (a new flow or an existing one). Its checksum has been verified over the
-     * pseudo-header: the stack parses it with {@code TcpSegment.parseChecksumVerified} and does not verify again.
+     * pseudo-header, or the kernel vouched for it (virtio-net DATA_VALID / NEEDS_CSUM): the stack parses it with
+     * {@code TcpSegment.parseChecksumVerified} and does not verify again.
      */
     public static final int TCP = 2;
     /** A DNS query over UDP (to any address, port 53). */
