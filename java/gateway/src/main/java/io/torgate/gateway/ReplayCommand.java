@@ -25,7 +25,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The capture (.pcap or .pcapng).")
     Path file;
 
-    @Option(names = "--config", description = "Take client ranges, gateway addresses and served ports from this "
+    @Option(names = "--config", description = "Take client ranges, gateway addresses, served ports and DNS from this "
         + "configuration (otherwise Qubes' 10.137.0.0/16 and 10.138.0.0/16, no gateway address).")
     Path config;
 
@@ -36,6 +36,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--gateway", split = ",", paramLabel = "ADDRESS",
         description = "The gateway's own addresses (overrides --config).")
     List<String> gateway;
+
+    @Option(names = "--dns", negatable = true, description = "The captured gateway answered DNS (default: from "
+        + "--config, else off: queries count as dns_unserved).")
+    Boolean dns;
 
     @Option(names = "--upstream", defaultValue = "accept", paramLabel = "accept|refuse",
         description = "What the fake SOCKS upstream answers to every CONNECT (default: ${DEFAULT-VALUE}).")
@@ -52,7 +56,7 @@ final class ReplayCommand implements Callable<Integer> {
             try {
                 GatewayConfig c = ConfigLoader.load(config);
                 o = o.withClients(c.network().clientRanges()).withGateway(c.network().gatewayAddresses())
-                    .withServedPorts(c.network().servedTcpPorts());
+                    .withServedPorts(c.network().servedTcpPorts()).withDns(c.dns().enabled());
             } catch (ConfigException e) {
                 System.err.println(e.getMessage());
                 return Main.EXIT_CONFIG;
@@ -61,6 +65,9 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             if (clients != null) {
                 o = o.withClients(clients.stream().map(Cidr::parse).toList());
+            }
+            if (dns != null) {
+                o = o.withDns(dns);
             }
             if (gateway != null) {
                 o = o.withGateway(gateway.stream().map(Cidr::parseAddress).toList());

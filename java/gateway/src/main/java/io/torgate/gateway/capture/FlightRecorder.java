@@ -130,7 +130,7 @@ public final class FlightRecorder extends KindTap {
             w.writeHeader();
             OffloadChecksums checksums = new OffloadChecksums();
             for (int i = 0; i < s.count; i++) {
-                if (direction(s.kinds[i]) != DROPPED) {
+                if (OffloadChecksums.applies(s.kinds[i])) {
                     checksums.complete(s.data, i * snapLength, s.lengths[i], s.originalLengths[i]);
                 }
                 w.writePacket(s.data, i * snapLength, s.lengths[i], s.originalLengths[i], s.timestamps[i],

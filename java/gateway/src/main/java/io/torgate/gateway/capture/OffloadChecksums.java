@@ -1,5 +1,6 @@
 package io.torgate.gateway.capture;
 
+import io.torgate.gateway.classify.DropReason;
 import io.torgate.wire.Ipv4;
 import io.torgate.wire.Tcp;
 import io.torgate.wire.Udp;
@@ -11,10 +12,12 @@ import java.nio.ByteBuffer;
  * TUN's checksum offload ({@code [tun] offload}) the kernel hands the gateway, and takes back from it, packets
  * whose transport checksum covers only the pseudo-header (virtio {@code NEEDS_CSUM}); on the wire they carry the
  * full one. Written as they are, Wireshark would flag them and {@code torgate replay} would drop them as
- * {@code bad_*_checksum}, which the gateway never did. A received or sent packet whose checksum does not verify
- * therefore gets the full one (the classifier verified or trusted it; the stack computes or offloads it). Dropped
- * packets are written as they arrived, since a bad checksum may be why they were dropped; packets cut by the snap
- * length (super-segments) cannot be summed and stay as they are.
+ * {@code bad_*_checksum}, which the gateway never did. So a packet whose checksum does not verify gets the full
+ * one, unless it was dropped for a bad checksum ({@link #applies}): received and sent packets (the classifier
+ * verified or trusted the checksum; the stack computes or offloads it), drops decided after the checksum check
+ * ({@code udp_port}, {@code no_flow}...) and drops decided on the IP header before the transport checksum was
+ * looked at (which replay decides the same way again). Packets cut by the snap length (super-segments) cannot be
+ * summed and stay as they are.
  *
  * <p>Ownership: one thread (the capture's writer, or a dump). Not thread-safe; allocates only when it meets a new
  * byte array to wrap.
@@ -24,6 +27,12 @@ final class OffloadChecksums {
     private final Tcp tcp = new Tcp();
     private final Udp udp = new Udp();
     private ByteBuffer wrapped;
+
+    /** Whether a packet of this {@link KindTap#kind} may have its checksum completed: all but checksum drops. */
+    static boolean applies(int kind) {
+        DropReason r = KindTap.reason(kind);
+        return r != DropReason.BAD_TCP_CHECKSUM && r != DropReason.BAD_UDP_CHECKSUM && r != DropReason.BAD_IP_CHECKSUM;
+    }
 
     /**
      * Completes the checksum of the packet at {@code bytes[offset, offset + length)} if it is a whole, unfragmented

@@ -103,7 +103,7 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
             if (files.wouldOverflow(PcapngWriter.maxPacketBytes(length))) {
                 rotate();
             }
-            if (direction(kind) != DROPPED) {
+            if (OffloadChecksums.applies(kind)) {
                 checksums.complete(bytes, offset, length, originalLength);
             }
             files.wrote(writer.writePacket(bytes, offset, length, originalLength, epochNanos, direction(kind),

@@ -75,7 +75,7 @@ public final class Replay {
         this.out = out;
         this.options = options;
         this.classifier = new PacketClassifier(options.clientRanges(), options.gatewayAddresses(),
-            options.servedTcpPorts(), DropPolicy.dropAll());
+            options.servedTcpPorts(), DropPolicy.dropAll(), options.dnsServed());
     }
 
     /**

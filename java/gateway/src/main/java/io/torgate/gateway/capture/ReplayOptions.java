@@ -13,9 +13,10 @@ import java.util.List;
  * @param upstream what the fake SOCKS upstream answers to every CONNECT
  * @param drainNanos after the last packet, virtual time runs on at most this long so timers (retransmissions,
  *     TIME-WAIT) play out
+ * @param dnsServed the captured gateway answered DNS (UDP/TCP port 53): queries are noted, not {@code dns_unserved}
  */
 public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts,
-                            Upstream upstream, long drainNanos) {
+                            Upstream upstream, long drainNanos, boolean dnsServed) {
     /** The fake SOCKS server's answer to every CONNECT. */
     public enum Upstream {
         /** Success: the held SYN is answered with a SYN-ACK. */
@@ -30,30 +31,37 @@ public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddres
         servedTcpPorts = List.copyOf(servedTcpPorts);
     }
 
-    /** Qubes' client ranges (10.137.0.0/16, 10.138.0.0/16), no gateway address, upstream accepts, 120 s drain. */
+    /**
+     * Qubes' client ranges (10.137.0.0/16, 10.138.0.0/16), no gateway address, upstream accepts, 120 s drain, no
+     * DNS service.
+     */
     public static ReplayOptions defaults() {
         return new ReplayOptions(List.of(Cidr.parse("10.137.0.0/16"), Cidr.parse("10.138.0.0/16")), List.of(),
-            List.of(), Upstream.ACCEPT, 120_000_000_000L);
+            List.of(), Upstream.ACCEPT, 120_000_000_000L, false);
     }
 
     public ReplayOptions withClients(List<Cidr> ranges) {
-        return new ReplayOptions(ranges, gatewayAddresses, servedTcpPorts, upstream, drainNanos);
+        return new ReplayOptions(ranges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, dnsServed);
     }
 
     public ReplayOptions withGateway(List<Integer> addresses) {
-        return new ReplayOptions(clientRanges, addresses, servedTcpPorts, upstream, drainNanos);
+        return new ReplayOptions(clientRanges, addresses, servedTcpPorts, upstream, drainNanos, dnsServed);
     }
 
     public ReplayOptions withUpstream(Upstream u) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos);
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos, dnsServed);
     }
 
     public ReplayOptions withServedPorts(List<Integer> ports) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, ports, upstream, drainNanos);
+        return new ReplayOptions(clientRanges, gatewayAddresses, ports, upstream, drainNanos, dnsServed);
     }
 
     public ReplayOptions withDrainNanos(long nanos) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, nanos);
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, nanos, dnsServed);
+    }
+
+    public ReplayOptions withDns(boolean served) {
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, served);
     }
 
     /** True when an address is in a client range. */
