@@ -3,6 +3,8 @@
 # python3). http-session.pcap: a real kernel client (curl, 10.99.0.2) fetching twice from python's http.server
 # (10.99.0.1:8000) across a veth pair between two namespaces, captured by tcpdump on the client's side (Ethernet
 # frames, both directions). bad-packets.pcap: crafted packets, one per drop class (make-bad-packets.py).
+# lab-c1-session.pcapng is not made here: it is what `torgate capture` wrote on the lab's gateway in lab suite 70
+# (test-vms/suites/70-capture.sh keeps it as test-vms/.state/captures/70-c1-session.pcapng).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 c=tgcapfix-c; s=tgcapfix-s
