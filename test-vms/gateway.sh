@@ -57,6 +57,7 @@ ${TG_TOR_CONTROL:+
 [tor]
 control = \"unix:$TG_TOR_CONTROL\"
 }
+# The control socket (\`torgate ctl|capture --config \$TG_GW_STATE/torgate.toml ...\`), root only.
 [control]
 socket = "${TG_GW_STATE:-/run/torgate}/control.sock"
 ${TG_METRICS:+
@@ -71,8 +72,6 @@ EOF
   [ -z "${TG_GW_STATE:-}" ] || printf 'map_file = "%s"\n' "$TG_GW_STATE/dns-map"
   printf '\n[capture]\ndirectory = "%s/capture"\nflight_recorder_packets = %d\n' "${TG_GW_STATE:-/tmp}" \
     "${TG_FLIGHT_RECORDER:-0}"
-  # The control socket (`torgate ctl|capture --config $TG_GW_STATE/torgate.toml ...`), root only.
-  [ -z "${TG_GW_STATE:-}" ] || printf '\n[control]\nsocket = "%s/control.sock"\n' "$TG_GW_STATE"
 }
 
 run() {
