@@ -57,7 +57,8 @@ Explore:
   bash test-vms/lab.sh exec c1 curl -sS http://web2.lab.test/files/1M.bin | sha256sum
   bash test-vms/lab.sh exec c1 dig web.lab.test                       # answered by torgate
   bash test-vms/lab.sh exec c1 ping -c1 -W2 198.18.0.10               # dropped: only TCP and DNS go through
-  bash test-vms/lab.sh gateway counters                               # tun0 counters and torgate's log
+  bash test-vms/lab.sh gateway counters                               # torgate ctl status + clients + streams
+  bash test-vms/lab.sh gateway ctl streams                            # torgate's open streams and their circuits
   bash test-vms/lab.sh exec gw ip rule; bash test-vms/lab.sh exec gw ip route show table 100
   cat test-vms/.state/lab/tg/torgate.toml                             # the generated gateway configuration
   eval "$(bash test-vms/lab.sh env)"; python3 test-vms/tools/torctl.py "$LAB_TOR_CONTROL" \

@@ -2,7 +2,8 @@
 # Shows that the lab works: each client VM fetches a page by name with a plain `curl http://NAME/` — DNS
 # answered by the gateway (torgate) on 10.139.1.1, the TCP connection routed into tun0, carried by torgate to
 # the lab's tor client over SOCKS — and the tor client's control port tells which circuit each client's stream
-# used (lib/torstreams.sh). Then the gateway's counters. Needs `lab.sh up` (with its default gateway).
+# used (lib/torstreams.sh). Then torgate's own view: its open streams (each client holding a slow download) with
+# their circuits, its counters (drops by reason) and its per-client table, through its control socket. Needs `lab.sh up` (with its default gateway).
 # With --socks, the clients use the lab tor's SocksPort (10.137.0.1:9050) instead (a lab without a gateway).
 # Exit 0 only when every client got the page and no two clients shared a circuit.
 # Usage: demo.sh [--socks] [CLIENT...]   (default: c1 c2)
@@ -66,8 +67,21 @@ done
 [ "$status" = 0 ] && echo "  -> different circuits for different client VMs (asserted; with 7 relays two circuits may" \
   "share a path, never a circuit)."
 if [ "$socks" = 0 ]; then
+  # A slow download per client (bounded: 20 s at most, ended below), so torgate's stream table has open streams.
+  slow=()
+  for c in "$@"; do
+    ip netns exec "$LAB_CLIENT_PREFIX${c#c}" curl -s --max-time 20 --limit-rate 100k -o /dev/null \
+      "http://${names[0]}/files/100M.bin" &
+    slow+=($!)
+  done
+  sleep 3
   echo
-  echo "Gateway counters:"
-  bash "$TG_VMS_DIR/lab.sh" gateway counters | sed 's/^/  /'
+  echo "Open streams now (torgate ctl streams; each client VM is downloading a file slowly):"
+  bash "$TG_VMS_DIR/lab.sh" gateway ctl streams 2>&1 | sed 's/^/  /' || true
+  kill "${slow[@]}" 2>/dev/null || true
+  wait "${slow[@]}" 2>/dev/null || true
+  echo
+  echo "Gateway counters (torgate ctl status and clients; tun0's kernel counters):"
+  bash "$TG_VMS_DIR/lab.sh" gateway counters | sed '/^torgate ctl streams/,$d; s/^/  /'
 fi
 exit "$status"

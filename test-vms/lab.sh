@@ -19,7 +19,8 @@
 # Usage: lab.sh up [--clients N] [--no-gateway | --gateway CMD] | down [--keep-tornet] | status | exec CLIENT CMD...
 #        | route-tun
 #        lab.sh gateway start [CMD] | gateway stop    (start, restart or stop the gateway in a running lab)
-#        lab.sh gateway counters                      (tun0's kernel counters and the gateway's log)
+#        lab.sh gateway counters                      (torgate ctl status, clients, streams; tun0's counters)
+#        lab.sh gateway ctl ARGS...                   (torgate ctl ARGS... against the running torgate)
 #   --gateway CMD (or env TORGATE_CMD): started with `bash -c CMD` in tg-gw once the lab is up, with these
 #   variables set: TG_TUN (tun0), TG_CLIENT_NET, TG_GW_ADDR, TG_DNS_ADDRS, TG_TOR_SOCKS, TG_TOR_CONTROL,
 #   TG_TOR_COOKIE (the lab's tor client) and TG_CLIENT_TORRC (tornet's client fragment, for a managed tor).
@@ -182,15 +183,30 @@ start_gateway() { # CMD
   route_tun
 }
 
-# torgate has no runtime statistics interface yet (no control socket, no dump on a signal: see Main and Gateway),
-# so its counters are what the kernel counts on tun0 (packets handed to torgate and written back by it) and
-# its log.
+# gateway_ctl ARGS...: `torgate ctl ARGS...` against the running torgate's control socket (its configuration
+# names it; the jar is the copy the gateway runs). Exit 4 when no control socket answers (ctl's own code).
+gateway_ctl() {
+  [ -S "$ST/control.sock" ] || { echo "no control socket $ST/control.sock (is torgate the gateway?)" >&2; return 4; }
+  # shellcheck source=../scripts/jdk.sh
+  . "$TG_VMS_DIR/../scripts/jdk.sh" >/dev/null
+  "$JAVA_HOME/bin/java" -jar "$ST/torgate.jar" ctl --config "$ST/torgate.toml" --timeout 10 "$@"
+}
+
+# The gateway's counters: torgate's own (ctl status: drops by reason; ctl clients: the per-client table; ctl
+# streams: open streams with their circuit) and what the kernel counts on tun0. A gateway without a control
+# socket (another TORGATE_CMD) shows only tun0's counters and its log.
 gateway_counters() {
   local d=/sys/class/net/$TUN/statistics
   if ! ip -n "$GW" link show "$TUN" >/dev/null 2>&1; then echo "$TUN: absent (no gateway)"; return 1; fi
   ip netns exec "$GW" sh -c "printf '$TUN: %s packets / %s bytes to torgate, %s packets / %s bytes from torgate, \
 %s dropped (no reader)\n' \$(cat $d/tx_packets $d/tx_bytes $d/rx_packets $d/rx_bytes $d/tx_dropped)"
-  echo "torgate log ($ST/gateway.log):"
+  if gateway_ctl status >/dev/null 2>&1; then
+    echo "torgate ctl status:"; gateway_ctl status | sed 's/^/  /'
+    echo "torgate ctl clients:"; gateway_ctl clients | sed 's/^/  /'
+    echo "torgate ctl streams (open now):"; gateway_ctl streams | sed 's/^/  /'
+    return 0
+  fi
+  echo "gateway log ($ST/gateway.log; no control socket answered):"
   grep -E '^(INFO|WARNING|SEVERE|torgate):' "$ST/gateway.log" 2>/dev/null | tail -n 8 | sed 's/^/  /'
 }
 
@@ -307,7 +323,8 @@ case $CMD in
                     stop_gateway; start_gateway "${2:-$(default_gateway)}" ;;
              stop) stop_gateway ;;
              counters) gateway_counters ;;
-             *) tg_die "usage: lab.sh gateway start [CMD] | stop | counters" ;;
+             ctl) shift; gateway_ctl "$@" ;;
+             *) tg_die "usage: lab.sh gateway start [CMD] | stop | counters | ctl ARGS..." ;;
            esac ;;
   env) cat <<EOF
 LAB_PREFIX=$P
@@ -337,6 +354,6 @@ LAB_GATEWAY_STATE=$ST
 EOF
        for c in $(clients_list); do echo "LAB_ADDR_${c#"$CPREFIX"}=$(client_addr "${c#"$CPREFIX"}")"; done ;;
   *) echo "usage: $0 up [--clients N] [--no-gateway|--gateway CMD] | down [--keep-tornet] | status" \
-       "| exec CLIENT CMD... | route-tun | gateway start [CMD]|stop|counters | env" >&2
+       "| exec CLIENT CMD... | route-tun | gateway start [CMD]|stop|counters|ctl ARGS... | env" >&2
      exit 2 ;;
 esac

@@ -30,6 +30,12 @@ gs_in() { local ns; ns=$(gs_ns "$1"); shift; ip netns exec "$ns" "$@"; }   # CLI
 # also prints ";; communications error" lines for the tries that timed out).
 gs_lookup() { gs_in "$1" dig +short +time=2 +tries=6 "$2" | grep -E '^[0-9]+(\.[0-9]+){3}$' | head -n 1; }
 
+# gs_drops REASON: torgate's own drop counter for REASON (torgate ctl --json status through its control socket).
+gs_drops() {
+  bash "$GS_LAB" gateway ctl --json status \
+    | "$TG_PY" -c 'import json, sys; print(json.load(sys.stdin)["drops"][sys.argv[1]])' "$1"
+}
+
 # gs_want FILE: the expected SHA-256 of /files/FILE.
 gs_want() { awk -v f="./$1" '$2 == f {print $1}' "$TORNET_FILES_SHA256SUMS"; }
 

@@ -12,8 +12,8 @@
 #   ipv6       (#4) IPv6 from the clients: link-local, multicast, a router solicitation, UDP, ICMPv6 and TCP to
 #              global addresses and to the gateway's link-local address. For this scenario only the clients get
 #              a global address and a route via the gateway's fe80::1, and the gateway routes their IPv6 into tun0
-#              (as it does IPv4), so torgate sees it: every IPv6 packet on tun0 is dropped and counted as ipv6,
-#              and nothing leaks. Anti-test: client 1's IPv6 routed upstream (leakcheck.sh hole6client) is flagged.
+#              (as it does IPv4), so torgate sees it: every IPv6 packet on tun0 is dropped and counted as ipv6
+#              (torgate ctl status), and nothing leaks. Anti-test: client 1's IPv6 routed upstream (leakcheck.sh hole6client) is flagged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../lib/common.sh
@@ -163,12 +163,12 @@ tun6_count() { # on | off | N: nft counters of the IPv6 packets the gateway name
   esac
 }
 
-# torgate with every drop logged (FINE), so its ipv6 counter can be read from the log. The new tun0 sends no
-# router solicitations of its own (they would reach torgate at moments of the kernel's choosing).
+# A new tun0 that sends no router solicitations of its own (they would reach torgate at moments of the kernel's
+# choosing, between two readings of the counters); torgate's ipv6 counter comes from its control socket.
 ip netns exec "$LAB_GW_NS" sysctl -qw net.ipv6.conf.default.router_solicitations=0
-bash "$GS_LAB" gateway start "TG_LOG_LEVEL=FINE $(bash "$here/gateway.sh" cmd)" >/dev/null 2>&1
+bash "$GS_LAB" gateway start >/dev/null 2>&1
 ipv6_route on
-v6drops() { grep -c '^FINE: drop .*: ipv6$' "$LAB_GATEWAY_LOG" || true; }
+v6drops() { gs_drops ipv6; }
 sleep 2   # the kernel's MLD reports for the new tun0
 tun6_count on
 d0=$(v6drops)
@@ -179,7 +179,7 @@ check "ipv6: curl -6 to an upstream address fails within 5 s (c1)" \
   gs_fails_within 5 gs_in c1 curl -sS -6 --max-time 3 "http://[2001:db8::10]/"
 check "ipv6: curl -6 to the gateway's fe80::1 port 9050 fails within 5 s (c2)" \
   gs_fails_within 5 gs_in c2 curl -sS -6 --max-time 3 "http://[fe80::1%eth0]:9050/"
-sleep 1   # torgate's log is written by its own thread
+sleep 1   # the last probes reach torgate's classifier
 gs_capture_stop ipv6
 on_tun=$(($(tun6_count 1) + $(tun6_count 4))); syn6=$(tun6_count 2); back6=$(tun6_count 3) own6=$(tun6_count 4)
 tun6_count off
