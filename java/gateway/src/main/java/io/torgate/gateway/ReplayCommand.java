@@ -25,8 +25,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The capture (.pcap or .pcapng).")
     Path file;
 
-    @Option(names = "--config", description = "Take client ranges, gateway addresses, served ports and DNS from this "
-        + "configuration (otherwise Qubes' 10.137.0.0/16 and 10.138.0.0/16, no gateway address).")
+    @Option(names = "--config", description = "Take client ranges, gateway addresses, served ports, DNS and the "
+        + "clients' firewalls from this configuration (otherwise Qubes' 10.137.0.0/16 and 10.138.0.0/16, no gateway "
+        + "address, no DNS, no firewall).")
     Path config;
 
     @Option(names = "--clients", split = ",", paramLabel = "CIDR",
@@ -56,7 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
             try {
                 GatewayConfig c = ConfigLoader.load(config);
                 o = o.withClients(c.network().clientRanges()).withGateway(c.network().gatewayAddresses())
-                    .withServedPorts(c.network().servedTcpPorts()).withDns(c.dns().enabled());
+                    .withServedPorts(c.network().servedTcpPorts()).withDns(c.dns().enabled()).withPolicy(c.policy());
             } catch (ConfigException e) {
                 System.err.println(e.getMessage());
                 return Main.EXIT_CONFIG;

@@ -5,6 +5,8 @@ import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.policy.FirewallRule;
+import io.torgate.gateway.policy.Policy;
 import io.torgate.stack.IsnGenerator;
 import io.torgate.stack.SegmentSink;
 import io.torgate.stack.TcpConfig;
@@ -38,8 +40,9 @@ import java.util.Map;
  * client (a capture taken on the client side has them), and packets the captured gateway itself sent (pcapng
  * outbound, from {@code torgate capture}), are not classified: their bytes and FIN become what the fake upstream
  * sends back (see {@link ReplayFlow}). A DNS query over UDP is printed as {@code dns ...} (the DNS service, not
- * replayed, answers it in the gateway). There is no firewall stage: the gateway has none yet (issue 9); once it
- * exists it sits between the classifier and the stack here as in the pipeline.
+ * replayed, answers it in the gateway). With a {@link ReplayOptions#policy}, the clients' firewalls judge each new
+ * flow and DNS query between the classifier and the stack, as in the relay ({@code firewall}, {@code firewall_dns};
+ * offline, name rules cannot match a DNS-mapped address, whose name the capture does not carry).
  *
  * <p>Output lines: {@code +SECONDS CLIENT:PORT>SERVER:PORT A=>B}, {@code +SECONDS drop REASON DESCRIPTION} and
  * {@code +SECONDS dns DESCRIPTION}, then a summary. Not thread-safe; one replay per instance.
@@ -128,6 +131,10 @@ public final class Replay {
         }
         int verdict = classifier.classify(buf, off, len, info);
         if (verdict == PacketInfo.DNS_UDP) {
+            if (!allowsDns(info.sourceAddress, info.destinationAddress, FirewallRule.UDP)) {
+                drop(DropReason.FIREWALL_DNS, buf, off, len);
+                return;
+            }
             dnsQueries++; // answered by the DNS service, not the stack: noted, nothing to replay
             line("dns " + describe(buf, off, len));
             return;
@@ -168,6 +175,11 @@ public final class Replay {
                 drop(DropReason.NO_FLOW, buf, off, len); // RFC 9293 3.10.7.1, as the relay answers it
                 return;
             }
+            DropReason denied = firewall(key);
+            if (denied != null) {
+                drop(denied, buf, off, len);
+                return;
+            }
             f = open(key);
         } else {
             f.translateOptions(segment);
@@ -178,6 +190,28 @@ public final class Replay {
             socks(f, buf, off, len);
         }
         service(f);
+    }
+
+    /**
+     * The client's firewall on a new flow, as the relay asks it (PolicyGate): DNS over TCP as the {@code dns}
+     * target, anything else by address. Offline the name behind a DNS-mapped address is unknown, so name rules
+     * never match here.
+     *
+     * @return null when accepted (or there is no firewall)
+     */
+    private DropReason firewall(FlowKey key) {
+        if (key.serverPort() == PacketClassifier.DNS_PORT) {
+            return allowsDns(key.client(), key.server(), FirewallRule.TCP) ? null : DropReason.FIREWALL_DNS;
+        }
+        Policy p = options.policy();
+        return p == null || p.clientFor(key.client()).firewall().accepts(FirewallRule.TCP, key.server(), true, null,
+            key.serverPort(), false) ? null : DropReason.FIREWALL;
+    }
+
+    private boolean allowsDns(int client, int server, int proto) {
+        Policy p = options.policy();
+        return p == null || p.clientFor(client).firewall().accepts(proto, server, true, null,
+            PacketClassifier.DNS_PORT, p.isGatewayAddress(server));
     }
 
     private ReplayFlow open(FlowKey key) {
@@ -317,8 +351,8 @@ public final class Replay {
     private void summary(long skippedFrames) {
         StringBuilder sb = new StringBuilder();
         sb.append("replayed ").append(packets).append(" client packets, ").append(fromServer)
-            .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets, ").append(annotations)
-            .append(" drop annotations, ").append(dnsQueries).append(" DNS queries (")
+            .append(" original-server packets, ").append(sentByGateway).append(" gateway-sent packets, ")
+            .append(annotations).append(" drop annotations, ").append(dnsQueries).append(" DNS queries (")
             .append(skippedFrames).append(" non-IP frames skipped); ").append(flowCount).append(" flows, ")
             .append(sink.segments).append(" segments sent by the stack");
         out.println(sb);

@@ -1,6 +1,7 @@
 package io.torgate.gateway.capture;
 
 import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.policy.Policy;
 import java.util.List;
 
 /**
@@ -14,9 +15,10 @@ import java.util.List;
  * @param drainNanos after the last packet, virtual time runs on at most this long so timers (retransmissions,
  *     TIME-WAIT) play out
  * @param dnsServed the captured gateway answered DNS (UDP/TCP port 53): queries are noted, not {@code dns_unserved}
+ * @param policy the clients' firewalls to apply to new flows and DNS queries, or null for none
  */
 public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddresses, List<Integer> servedTcpPorts,
-                            Upstream upstream, long drainNanos, boolean dnsServed) {
+                            Upstream upstream, long drainNanos, boolean dnsServed, Policy policy) {
     /** The fake SOCKS server's answer to every CONNECT. */
     public enum Upstream {
         /** Success: the held SYN is answered with a SYN-ACK. */
@@ -33,35 +35,39 @@ public record ReplayOptions(List<Cidr> clientRanges, List<Integer> gatewayAddres
 
     /**
      * Qubes' client ranges (10.137.0.0/16, 10.138.0.0/16), no gateway address, upstream accepts, 120 s drain, no
-     * DNS service.
+     * DNS service, no firewall.
      */
     public static ReplayOptions defaults() {
         return new ReplayOptions(List.of(Cidr.parse("10.137.0.0/16"), Cidr.parse("10.138.0.0/16")), List.of(),
-            List.of(), Upstream.ACCEPT, 120_000_000_000L, false);
+            List.of(), Upstream.ACCEPT, 120_000_000_000L, false, null);
     }
 
     public ReplayOptions withClients(List<Cidr> ranges) {
-        return new ReplayOptions(ranges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, dnsServed);
+        return new ReplayOptions(ranges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, dnsServed, policy);
     }
 
     public ReplayOptions withGateway(List<Integer> addresses) {
-        return new ReplayOptions(clientRanges, addresses, servedTcpPorts, upstream, drainNanos, dnsServed);
+        return new ReplayOptions(clientRanges, addresses, servedTcpPorts, upstream, drainNanos, dnsServed, policy);
     }
 
     public ReplayOptions withUpstream(Upstream u) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos, dnsServed);
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, u, drainNanos, dnsServed, policy);
     }
 
     public ReplayOptions withServedPorts(List<Integer> ports) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, ports, upstream, drainNanos, dnsServed);
+        return new ReplayOptions(clientRanges, gatewayAddresses, ports, upstream, drainNanos, dnsServed, policy);
     }
 
     public ReplayOptions withDrainNanos(long nanos) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, nanos, dnsServed);
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, nanos, dnsServed, policy);
     }
 
     public ReplayOptions withDns(boolean served) {
-        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, served);
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, served, policy);
+    }
+
+    public ReplayOptions withPolicy(Policy p) {
+        return new ReplayOptions(clientRanges, gatewayAddresses, servedTcpPorts, upstream, drainNanos, dnsServed, p);
     }
 
     /** True when an address is in a client range. */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torgate.gateway.config.Cidr;
+import io.torgate.gateway.config.ConfigLoader;
+import io.torgate.gateway.config.GatewayConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,48 @@ class LabCaptureReplayTest {
         for (String c : comments) {
             assertTrue(out.contains("drop " + c.substring("dropped: ".length()) + " "), c + " in\n" + out);
         }
+    }
+
+    @Test
+    void theClientsFirewallFromTheConfigurationJudgesNewFlowsAndDnsQueries() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.toml", """
+            [network]
+            client_ranges = ["10.137.0.0/24"]
+            gateway_addresses = ["10.139.1.1", "10.139.1.2"]
+            [socks]
+            endpoint = "127.0.0.1:9"
+            [dns]
+            enabled = true
+            [firewalls.strict]
+            default = "accept"
+            rules = [ { action = "drop", host = "10.192.0.0/10", ports = 80, proto = "tcp" } ]
+            [[clients]]
+            name = "c1"
+            range = "10.137.0.11"
+            firewall = "strict"
+            """);
+        ReplayOptions o = LAB.withPolicy(c.policy());
+        String out = ReplayTest.replay(ReplayTest.fixture("lab-c1-session.pcapng"), o);
+        assertTrue(out.contains("+0.010642 drop firewall 10.137.0.11:55620>10.192.0.1:80 tcp, 60 bytes"), out);
+        assertTrue(!out.contains("ESTABLISHED"), "the denied SYN opens no flow:\n" + out);
+        assertTrue(out.contains("2 DNS queries"), out);
+        assertEquals(out, ReplayTest.replay(ReplayTest.fixture("lab-c1-session.pcapng"), o));
+
+        GatewayConfig d = ConfigLoader.parse("t.toml", """
+            [network]
+            client_ranges = ["10.137.0.0/24"]
+            gateway_addresses = ["10.139.1.1", "10.139.1.2"]
+            [socks]
+            endpoint = "127.0.0.1:9"
+            [dns]
+            enabled = true
+            [firewalls.default]
+            default = "accept"
+            rules = [ { action = "drop", special = "dns" } ]
+            """);
+        String noDns = ReplayTest.replay(ReplayTest.fixture("lab-c1-session.pcapng"), LAB.withPolicy(d.policy()));
+        assertTrue(noDns.contains("drop firewall_dns 10.137.0.11:60199>10.139.1.1:53 udp"), noDns);
+        assertTrue(noDns.contains("0 DNS queries") && noDns.contains("SYN-RECEIVED=>ESTABLISHED"), noDns);
     }
 
     @Test
