@@ -53,6 +53,11 @@ tor_check() {
 }
 rc_is() { [ -f "$WORK/$1.rc" ] && [ "$(cat "$WORK/$1.rc")" = "$2" ]; }
 
+# Small client receive buffers (as suite 40): Linux hands a reader the bytes it already holds before a RST's
+# error, so with the default tcp_rmem (MBs at 200 KB/s) curl would take tens of seconds to notice a kill; and a
+# stream whose circuit tor closed ends only once the client has read what was relayed before.
+for c in c1 c2; do gs_in "$c" sysctl -qw net.ipv4.tcp_rmem="4096 16384 32768"; done
+
 # --- status over the control socket ---------------------------------------------------------------------------
 check "ctl status --json: the lab tor's control port reports bootstrap 100%" \
   test "$(ctl status --json >"$WORK/status.json" && jq_py 'd["tor"]["bootstrap_percent"]' "$WORK/status.json")" = 100
@@ -110,13 +115,26 @@ check "every circuit id and exit matches tor's control port, paired by SOURCE_AD
   tor_check --by source_addr "$A1" "$A2"
 ip netns exec "$LAB_GW_NS" curl -sS --max-time 10 http://127.0.0.1:9469/metrics >"$WORK/metrics.txt" || true
 check "GET /metrics (127.0.0.1:9469 in the gateway namespace): per-client bytes for both clients" \
-  test "$(grep -cE "^torgate_client_bytes_total\{client=\"($A1|$A2)\",direction=\"down\"\} [1-9]" \
+  test "$(grep -cE "^torgate_client_bytes_total\{client=\"($A1|$A2)\",name=\"[^\"]*\",direction=\"down\"\} [1-9]" \
     "$WORK/metrics.txt")" = 2
 check "GET /metrics: SOCKS connect histogram counted the streams, tor bootstrap 100" \
   bash -c 'grep -qE "^torgate_socks_connect_seconds_count [1-9]" "$1" && grep -qx "torgate_tor_bootstrap_percent 100" "$1"' \
   _ "$WORK/metrics.txt"
 check "ctl metrics serves the same families" \
   test "$(ctl metrics | grep -c '^# TYPE ')" = "$(grep -c '^# TYPE ' "$WORK/metrics.txt")"
+
+# --- ctl reload: a broken file is refused with its errors and changes nothing; a good one is applied -----------
+cp "$LAB_GATEWAY_CONFIG" "$WORK/torgate.toml.good"
+printf '\n[bogus]\nx = 1\n' >>"$LAB_GATEWAY_CONFIG"
+rc=0; ctl reload >"$WORK/reload.out" 2>"$WORK/reload.err" || rc=$?
+sed 's/^/    reload: /' "$WORK/reload.err"
+check "ctl reload of a broken file: exit 1, the error names file, line and key" \
+  bash -c '[ "$1" = 1 ] && grep -qE "torgate\.toml:[0-9]+:[0-9]+: bogus: unknown section" "$2"' _ "$rc" \
+  "$WORK/reload.err"
+check "the running gateway goes on (downloads still relaying)" streams_ready "$A1" "$A2"
+cp "$WORK/torgate.toml.good" "$LAB_GATEWAY_CONFIG"
+check "ctl reload of the good file: applied" bash -c 'timeout 40 "$1" -jar "$2" ctl --socket "$3" reload | grep -q "^reloaded: "' \
+  _ "$JAVA_HOME/bin/java" "$ST/torgate.jar" "$SOCK"
 stop_downloads
 
 check "lab down" bash "$GS_LAB" down

@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Ask a running gateway through its control socket.",
-        "Commands: status, clients, streams, kill STREAM, newnym CLIENT, metrics, help (and what other modules "
-            + "register, e.g. capture)."},
+        "Commands: status, clients, streams, kill STREAM, newnym CLIENT, reload, metrics, help (and what other "
+            + "modules register, e.g. capture)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:the command succeeded", "1:the gateway answered with an error (the message is on stderr)",
         "2:usage error", "3:invalid --config file", "4:the control socket cannot be reached (not running, no "
@@ -73,12 +73,13 @@ final class Ctl implements Callable<Integer> {
             System.err.println("torgate ctl: " + path + ": " + e.getMessage());
             return Main.EXIT_UNAVAILABLE;
         }
-        System.out.print(reply.body());
-        System.out.flush();
         if (!reply.ok()) {
             System.err.println("torgate ctl: " + reply.message());
+            System.err.print(reply.body()); // details, e.g. every validation error of a refused reload
             return 1;
         }
+        System.out.print(reply.body());
+        System.out.flush();
         return 0;
     }
 }

@@ -13,7 +13,6 @@ import io.torgate.gateway.control.PeerAuthorizer;
 import io.torgate.gateway.dns.DnsStats;
 import io.torgate.gateway.metrics.GatewayMetrics;
 import io.torgate.gateway.metrics.MetricsHttpServer;
-import io.torgate.gateway.ops.ClientNames;
 import io.torgate.gateway.ops.GatewayState;
 import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.dns.DnsConfig;
@@ -24,7 +23,6 @@ import io.torgate.gateway.egress.RefusingResolverProvider;
 import io.torgate.gateway.pipeline.Pipeline;
 import io.torgate.gateway.config.ConfigException;
 import io.torgate.gateway.config.ConfigLoader;
-import io.torgate.gateway.policy.ClientPolicy;
 import io.torgate.gateway.policy.Clients;
 import io.torgate.gateway.relay.DnsQueries;
 import io.torgate.gateway.relay.DnsStream;
@@ -201,7 +199,7 @@ public final class Gateway implements AutoCloseable {
      */
     private void startOperations(GatewayConfig config, IsolationKeys keys, DnsStats dns) throws IOException {
         TorLink link = new TorLink(torControl, managedTor, new NewIdentity(keys));
-        state = new GatewayState(pipeline, budget, limits, dns, link, keys.epochs(), clientNames(clients));
+        state = new GatewayState(pipeline, budget, limits, dns, link, keys.epochs());
         if (config.control().enabled()) {
             control = new ControlServer(config.control().socket(),
                 new PeerAuthorizer(config.control().group(), Path.of("/etc/group")));
@@ -232,29 +230,6 @@ public final class Gateway implements AutoCloseable {
         teardowns.push(new Teardown("capture", capture));
     }
 
-    /**
-     * The {@code [[clients]]} names of the live policy (a reload renames at once): a client's name is that of the
-     * entry whose range holds it; a name maps back to an address when its range is a single address.
-     */
-    private static ClientNames clientNames(Clients clients) {
-        return new ClientNames() {
-            @Override
-            public String nameOf(int client) {
-                String name = clients.policy().clientFor(client).name();
-                return ClientPolicy.UNNAMED.equals(name) ? null : name;
-            }
-
-            @Override
-            public int addressOf(String name) {
-                for (ClientPolicy c : clients.policy().clients()) {
-                    if (c.name().equals(name) && c.range().prefixLength() == 32) {
-                        return c.range().network();
-                    }
-                }
-                return -1;
-            }
-        };
-    }
 
     /** The TorVM-compatible SOCKS ports on the gateway addresses, when enabled. */
     private static GatewaySocksPorts socksPorts(GatewayConfig config) {

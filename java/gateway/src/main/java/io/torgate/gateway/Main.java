@@ -3,9 +3,13 @@ package io.torgate.gateway;
 import io.torgate.gateway.config.ConfigException;
 import io.torgate.gateway.config.ConfigLoader;
 import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.control.ControlReply;
+import io.torgate.gateway.control.Json;
 import io.torgate.gateway.relay.HostnameResolver;
 import io.torgate.tor.TorConfigException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.ConsoleHandler;
@@ -84,6 +88,7 @@ public final class Main {
                 stopped.countDown();
             }));
             onSighupReload(gateway, config);
+            registerReload(gateway, config);
             System.out.println("torgate: running on " + gateway.tun().name());
             sd.ready("running on " + gateway.tun().name());
             sd.startWatchdog(gateway.pipeline()::healthy);
@@ -99,6 +104,35 @@ public final class Main {
     static void onSighupReload(Gateway gateway, Path file) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("torgate-reload")
             .start(() -> reload(gateway, file)));
+    }
+
+    /**
+     * {@code torgate ctl reload} on the control socket (when configured): the same reload as SIGHUP, with the
+     * outcome as the answer; a file that fails validation changes nothing and every error (file:line:column: key:
+     * message) is sent back.
+     */
+    static void registerReload(Gateway gateway, Path file) {
+        if (gateway.control() == null) {
+            return;
+        }
+        gateway.control().register("reload", "reload: re-read " + file + " like SIGHUP (new rules for new flows at "
+            + "once; flows the new firewall denies are reset); a file that fails validation changes nothing", r -> {
+                ReloadResult result;
+                try {
+                    result = gateway.reload(file);
+                } catch (ConfigException e) {
+                    return new ControlReply(false, "reload of " + file + " refused (" + e.errors().size()
+                        + " error(s)); the running configuration stays", String.join("\n", e.errors()) + "\n");
+                }
+                if (!r.json()) {
+                    return ControlReply.ok(result + "\n");
+                }
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("applied", result.applied());
+                j.put("needs_restart", result.needsRestart());
+                j.put("flows_reset", result.flowsReset());
+                return ControlReply.ok(Json.write(j));
+            });
     }
 
     /** Reloads and logs the outcome; never throws. */

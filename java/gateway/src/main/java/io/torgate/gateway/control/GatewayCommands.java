@@ -8,6 +8,7 @@ import io.torgate.gateway.metrics.GatewayMetrics;
 import io.torgate.gateway.ops.GatewayState;
 import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.ops.TorStreams;
+import io.torgate.gateway.policy.ClientSnapshot;
 import io.torgate.gateway.relay.ClientStats;
 import io.torgate.gateway.relay.ShardSnapshot;
 import io.torgate.gateway.relay.StreamInfo;
@@ -103,36 +104,48 @@ public final class GatewayCommands {
 
     ControlReply clients(ControlRequest r) throws Exception {
         List<ShardSnapshot> shards = state.shards();
-        Map<Integer, ClientStats> totals = ClientTotals.of(shards);
+        List<ClientSnapshot> policy = state.clients().snapshot();
+        Map<Integer, ClientStats> totals = ClientTotals.of(shards, policy);
+        Map<Integer, ClientSnapshot> byAddress = ClientTotals.policy(policy);
         Map<Integer, Integer> live = ClientTotals.liveStreams(shards);
         List<Object> rows = new ArrayList<>();
         Table t = new Table("CLIENT", "NAME", "STREAMS", "OPENED", "BYTES UP", "BYTES DOWN", "DNS", "DROPS",
-            "LIMIT HITS", "PROFILE", "EPOCH");
+            "LIMIT HITS", "PROFILE", "FIREWALL", "EPOCH");
         for (ClientStats c : totals.values()) {
+            ClientSnapshot p = byAddress.get(c.client);
             String address = c.client == 0 ? "other" : Cidr.format(c.client);
             String name = c.client == 0 ? null : state.names().nameOf(c.client);
+            String profile = p != null && p.profile() != null ? p.profile() : c.lastProfile();
+            String firewall = p == null ? null : p.firewall();
             long epoch = c.client == 0 ? 0 : state.epochs().epoch(c.client);
             int open = live.getOrDefault(c.client, 0);
             t.row(address, name, open, c.streamsOpened(), c.bytesUp(), c.bytesDown(), c.dnsQueries(), c.dropsTotal(),
-                c.limitHits(), c.lastProfile(), epoch);
+                c.limitHits(), profile, firewall, epoch);
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("client", address);
             j.put("name", name);
             j.put("streams", open);
             j.put("streams_opened", c.streamsOpened());
+            j.put("syns_in_flight", p == null ? 0 : p.synsInFlight());
             j.put("bytes_up", c.bytesUp());
             j.put("bytes_down", c.bytesDown());
             j.put("dns_queries", c.dnsQueries());
             j.put("drops", c.dropsTotal());
             j.put("limit_hits", c.limitHits());
             Map<String, Object> byReason = new LinkedHashMap<>();
+            Map<String, Object> limits = new LinkedHashMap<>();
             for (DropReason reason : DropReason.values()) {
                 if (c.drops(reason) > 0) {
                     byReason.put(reason.label(), c.drops(reason));
+                    if (ClientStats.isLimit(reason)) {
+                        limits.put(reason.label(), c.drops(reason));
+                    }
                 }
             }
             j.put("drops_by_reason", byReason);
-            j.put("profile", c.lastProfile());
+            j.put("limit_hits_by_reason", limits);
+            j.put("profile", profile);
+            j.put("firewall", firewall);
             j.put("epoch", epoch);
             rows.add(j);
         }
@@ -198,15 +211,27 @@ public final class GatewayCommands {
 
     ControlReply newnym(ControlRequest r) throws Exception {
         String arg = r.arg(0, "CLIENT");
-        int client = state.names().addressOf(arg);
-        if (client == -1) {
+        List<Integer> named = state.names().addressesOf(arg);
+        if (named.isEmpty()) {
             try {
-                client = Cidr.parseAddress(arg);
+                named = List.of(Cidr.parseAddress(arg));
             } catch (IllegalArgumentException e) {
                 throw new ControlException("newnym: CLIENT must be a client address or a configured name (got '"
                     + arg + "')");
             }
         }
+        StringBuilder text = new StringBuilder();
+        List<Object> rows = new ArrayList<>();
+        for (int client : named) {
+            Map<String, Object> j = newnym(client);
+            rows.add(j);
+            text.append(j.remove("text"));
+        }
+        return ControlReply.ok(r.json() ? Json.write(rows.size() == 1 ? rows.get(0) : rows) : text.toString());
+    }
+
+    /** New identity for one address: the JSON fields, and the human line under "text". */
+    private Map<String, Object> newnym(int client) {
         int closed = -1;
         String note = "";
         io.torgate.tor.ControlClient control = null;
@@ -234,8 +259,9 @@ public final class GatewayCommands {
         j.put("client", Cidr.format(client));
         j.put("epoch", epoch);
         j.put("circuits_closed", closed < 0 ? null : closed);
-        return ControlReply.ok(r.json() ? Json.write(j) : "client " + Cidr.format(client) + ": epoch " + epoch
+        j.put("text", "client " + Cidr.format(client) + ": epoch " + epoch
             + (closed < 0 ? "" : ", " + closed + " circuit(s) closed") + note + "\n");
+        return j;
     }
 
     static String duration(long millis) {

@@ -2,6 +2,7 @@ package io.torgate.gateway.metrics;
 
 import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.DropReason;
+import io.torgate.gateway.config.Cidr;
 import io.torgate.gateway.dns.DnsCounter;
 import io.torgate.gateway.ops.GatewayState;
 import io.torgate.gateway.ops.TorLink;
@@ -74,32 +75,42 @@ public final class GatewayMetrics {
     }
 
     private void clients(PrometheusText p, List<ShardSnapshot> shards) {
-        Map<Integer, ClientStats> total = ClientTotals.of(shards);
+        Map<Integer, ClientStats> total = ClientTotals.of(shards, state.clients().snapshot());
         Map<Integer, Integer> live = ClientTotals.liveStreams(shards);
         p.family("torgate_client_streams", "gauge", "Open streams per client.");
-        total.forEach((c, s) -> p.sample("torgate_client_streams", live.getOrDefault(c, 0), "client", label(c)));
+        total.forEach((c, s) -> p.sample("torgate_client_streams", live.getOrDefault(c, 0), labels(c)));
         p.family("torgate_client_streams_opened_total", "counter", "Streams a client opened (SYNs admitted).");
-        total.forEach((c, s) -> p.sample("torgate_client_streams_opened_total", s.streamsOpened(), "client",
-            label(c)));
+        total.forEach((c, s) -> p.sample("torgate_client_streams_opened_total", s.streamsOpened(), labels(c)));
         p.family("torgate_client_bytes_total", "counter", "Relayed bytes per client; up = client to Tor.");
         total.forEach((c, s) -> {
-            p.sample("torgate_client_bytes_total", s.bytesUp(), "client", label(c), "direction", "up");
-            p.sample("torgate_client_bytes_total", s.bytesDown(), "client", label(c), "direction", "down");
+            p.sample("torgate_client_bytes_total", s.bytesUp(), labels(c, "direction", "up"));
+            p.sample("torgate_client_bytes_total", s.bytesDown(), labels(c, "direction", "down"));
         });
-        p.family("torgate_client_dns_queries_total", "counter", "DNS queries over UDP per client.");
-        total.forEach((c, s) -> p.sample("torgate_client_dns_queries_total", s.dnsQueries(), "client", label(c)));
+        p.family("torgate_client_dns_queries_total", "counter", "DNS queries per client.");
+        total.forEach((c, s) -> p.sample("torgate_client_dns_queries_total", s.dnsQueries(), labels(c)));
         p.family("torgate_client_drops_total", "counter", "Refused flows per client and reason (limits included).");
         total.forEach((c, s) -> {
             for (DropReason r : DropReason.values()) {
                 if (s.drops(r) > 0) {
-                    p.sample("torgate_client_drops_total", s.drops(r), "client", label(c), "reason", r.label());
+                    p.sample("torgate_client_drops_total", s.drops(r), labels(c, "reason", r.label()));
                 }
             }
         });
     }
 
-    private String label(int client) {
-        return client == 0 ? "other" : state.names().label(client);
+    /**
+     * {@code client} is the address (unique: a {@code [[clients]]} range may hold several clients), {@code name} the
+     * range's name ("" when none); the overflow entry of untracked clients is {@code client="other"}.
+     */
+    private String[] labels(int client, String... more) {
+        String name = client == 0 ? null : state.names().nameOf(client);
+        String[] l = new String[4 + more.length];
+        l[0] = "client";
+        l[1] = client == 0 ? "other" : Cidr.format(client);
+        l[2] = "name";
+        l[3] = name == null ? "" : name;
+        System.arraycopy(more, 0, l, 4, more.length);
+        return l;
     }
 
     private void dns(PrometheusText p) {

@@ -2,6 +2,7 @@ package io.torgate.gateway.ops;
 
 import io.torgate.gateway.dns.DnsStats;
 import io.torgate.gateway.pipeline.Pipeline;
+import io.torgate.gateway.policy.Clients;
 import io.torgate.gateway.relay.FlowLimits;
 import io.torgate.gateway.relay.RelayHandler;
 import io.torgate.gateway.relay.ShardSnapshot;
@@ -43,14 +44,14 @@ public final class GatewayState {
      * @param tor the control-port link (its control may be absent)
      */
     public GatewayState(Pipeline pipeline, BufferBudget budget, FlowLimits limits, DnsStats dns, TorLink tor,
-                        ClientEpochs epochs, ClientNames names) {
+                        ClientEpochs epochs) {
         this.pipeline = pipeline;
         this.budget = budget;
         this.limits = limits;
         this.dns = dns;
         this.tor = tor;
         this.epochs = epochs;
-        this.names = names;
+        this.names = new ClientNames(limits.clients());
     }
 
     public Pipeline pipeline() {
@@ -80,6 +81,11 @@ public final class GatewayState {
 
     public ClientNames names() {
         return names;
+    }
+
+    /** The policy's per-client state (name, profile, firewall, limits and their refusals). */
+    public Clients clients() {
+        return limits.clients();
     }
 
     public long uptimeMillis() {

@@ -90,15 +90,30 @@ public final class ClientStats {
         return n;
     }
 
-    /** Refusals by a per-client or global limit (reasons whose label names a limit). */
+    /** Refusals by a cap or rate limit (per client or global). */
     public long limitHits() {
         long n = 0;
         for (int i = 0; i < drops.length; i++) {
-            if (DropReason.of(i).label().contains("limit")) {
+            if (isLimit(DropReason.of(i))) {
                 n += drops[i];
             }
         }
         return n;
+    }
+
+    /** Whether a reason is a limit: a cap ({@code *_limit_*}) or a rate ({@code *_rate_*}). */
+    public static boolean isLimit(DropReason r) {
+        return r.label().contains("_limit") || r.label().contains("_rate");
+    }
+
+    /** Sets a reason's count (merging the policy's per-client counts in; see the clients command). */
+    public void atLeast(DropReason reason, long count) {
+        drops[reason.ordinal()] = Math.max(drops[reason.ordinal()], count);
+    }
+
+    /** Sets the DNS query count to at least {@code count} (the policy counts UDP and TCP queries). */
+    public void dnsAtLeast(long count) {
+        dnsQueries = Math.max(dnsQueries, count);
     }
 
     public String lastProfile() {

@@ -18,7 +18,11 @@ import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.metrics.GatewayMetrics;
 import io.torgate.gateway.metrics.MetricsHttpServer;
 import io.torgate.gateway.metrics.PrometheusFormat;
-import io.torgate.gateway.ops.ClientNames;
+import io.torgate.gateway.policy.ClientCaps;
+import io.torgate.gateway.policy.ClientPolicy;
+import io.torgate.gateway.policy.Clients;
+import io.torgate.gateway.policy.Firewall;
+import io.torgate.gateway.policy.Policy;
 import io.torgate.gateway.ops.GatewayState;
 import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.pipeline.Pipeline;
@@ -33,6 +37,7 @@ import io.torgate.stack.BufferBudget;
 import io.torgate.stack.TcpConnection;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
+import io.torgate.tor.IsolationPolicy;
 import io.torgate.tor.NewIdentity;
 import io.torgate.tor.StreamEvent;
 import java.io.InputStream;
@@ -63,6 +68,8 @@ class GatewayCommandsTest {
     private static final String CLIENT = "10.137.0.5";
     private static final String REMOTE = "10.200.0.80";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WORK_DOWN =
+        "torgate_client_bytes_total{client=\"" + CLIENT + "\",name=\"work\",direction=\"down\"}";
 
     @TempDir
     Path dir;
@@ -83,7 +90,12 @@ class GatewayCommandsTest {
         Thread.ofPlatform().daemon().start(this::serveTarget);
         socks = new TestSocksServer(new InetSocketAddress(lo, 0), t -> new InetSocketAddress(lo, target.getLocalPort()));
         BufferBudget budget = new BufferBudget(64L << 20);
-        FlowLimits limits = new FlowLimits(8, 100, 100, 100);
+        // A real policy naming the client "work" (the names come from [[clients]]).
+        ClientPolicy work = new ClientPolicy("work", Cidr.parse(CLIENT + "/32"), null, Firewall.ACCEPT_ALL,
+            ClientCaps.DEFAULTS);
+        Policy policy = new Policy(List.of(work), ClientPolicy.unnamed(Firewall.ACCEPT_ALL, ClientCaps.DEFAULTS),
+            IsolationPolicy.defaults(), List.of(), DropPolicy.Action.PROHIBIT);
+        FlowLimits limits = new FlowLimits(100, 100, new Clients(policy));
         RelaySettings settings = new RelaySettings(socks.address(), 2_000_000_000L, 1500, 64 << 10, 32 << 10,
             () -> true, true);
         EgressGuard egress = new EgressGuard(List.of(socks.address()));
@@ -95,18 +107,7 @@ class GatewayCommandsTest {
                 HostnameResolver.NONE, 64));
         pipeline.start();
         tor = new TorLink(null, null, new NewIdentity(keys));
-        ClientNames names = new ClientNames() {
-            @Override
-            public String nameOf(int client) {
-                return client == ip(CLIENT) ? "work" : null;
-            }
-
-            @Override
-            public int addressOf(String name) {
-                return "work".equals(name) ? ip(CLIENT) : -1;
-            }
-        };
-        state = new GatewayState(pipeline, budget, limits, null, tor, epochs, names);
+        state = new GatewayState(pipeline, budget, limits, null, tor, epochs);
         socket = dir.resolve("ctl.sock");
         server = new ControlServer(socket, new PeerAuthorizer(null, Path.of("/etc/group")));
         new GatewayCommands(state).registerAll(server);
@@ -206,6 +207,7 @@ class GatewayCommandsTest {
         assertEquals(1, cl.get("streams_opened").asInt());
         assertEquals(100_000, cl.get("bytes_down").asLong());
         assertEquals("default", cl.get("profile").asText());
+        assertEquals(0, cl.get("limit_hits").asInt());
         assertTrue(ctl("clients").body().contains("work"));
 
         JsonNode status = json("status");
@@ -246,8 +248,8 @@ class GatewayCommandsTest {
         ControlReply r = ctl("metrics");
         assertTrue(r.ok(), r.message());
         Map<String, Double> m = PrometheusFormat.parse(r.body());
-        assertEquals(100_000.0, m.get("torgate_client_bytes_total{client=\"work\",direction=\"down\"}"));
-        assertEquals(1.0, m.get("torgate_client_streams{client=\"work\"}"));
+        assertEquals(100_000.0, m.get(WORK_DOWN));
+        assertEquals(1.0, m.get("torgate_client_streams{client=\"10.137.0.5\",name=\"work\"}"));
         assertEquals(1.0, m.get("torgate_streams{state=\"relaying\"}"));
         assertEquals(0.0, m.get("torgate_drops_total{reason=\"killed\"}"));
         assertEquals(1.0, m.get("torgate_socks_connect_seconds_count"));
@@ -263,7 +265,7 @@ class GatewayCommandsTest {
             assertEquals(200, ok.statusCode());
             assertEquals("text/plain; version=0.0.4; charset=utf-8", ok.headers().firstValue("Content-Type").get());
             assertEquals(100_000.0, PrometheusFormat.parse(ok.body())
-                .get("torgate_client_bytes_total{client=\"work\",direction=\"down\"}"));
+                .get(WORK_DOWN));
             HttpResponse<String> nf = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + at.getPort()
                 + "/other")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, nf.statusCode());
