@@ -20,6 +20,16 @@ import org.junit.jupiter.api.Test;
 class LabCaptureReplayTest {
     static final ReplayOptions LAB = ReplayOptions.defaults().withClients(List.of(Cidr.parse("10.137.0.0/24")))
         .withGateway(List.of(Cidr.parseAddress("10.139.1.1"), Cidr.parseAddress("10.139.1.2"))).withDns(true);
+    /** The lab gateway's network and DNS, as a configuration to add firewalls to. */
+    private static final String LAB_CONFIG = """
+        [network]
+        client_ranges = ["10.137.0.0/24"]
+        gateway_addresses = ["10.139.1.1", "10.139.1.2"]
+        [socks]
+        endpoint = "127.0.0.1:9"
+        [dns]
+        enabled = true
+        """;
 
     @Test
     void replaysTheLabSessionDeterministicallyWithWhatTheGatewayDid() {
@@ -54,14 +64,7 @@ class LabCaptureReplayTest {
 
     @Test
     void theClientsFirewallFromTheConfigurationJudgesNewFlowsAndDnsQueries() throws Exception {
-        GatewayConfig c = ConfigLoader.parse("t.toml", """
-            [network]
-            client_ranges = ["10.137.0.0/24"]
-            gateway_addresses = ["10.139.1.1", "10.139.1.2"]
-            [socks]
-            endpoint = "127.0.0.1:9"
-            [dns]
-            enabled = true
+        GatewayConfig c = ConfigLoader.parse("t.toml", LAB_CONFIG + """
             [firewalls.strict]
             default = "accept"
             rules = [ { action = "drop", host = "10.192.0.0/10", ports = 80, proto = "tcp" } ]
@@ -77,14 +80,7 @@ class LabCaptureReplayTest {
         assertTrue(out.contains("2 DNS queries"), out);
         assertEquals(out, ReplayTest.replay(ReplayTest.fixture("lab-c1-session.pcapng"), o));
 
-        GatewayConfig d = ConfigLoader.parse("t.toml", """
-            [network]
-            client_ranges = ["10.137.0.0/24"]
-            gateway_addresses = ["10.139.1.1", "10.139.1.2"]
-            [socks]
-            endpoint = "127.0.0.1:9"
-            [dns]
-            enabled = true
+        GatewayConfig d = ConfigLoader.parse("t.toml", LAB_CONFIG + """
             [firewalls.default]
             default = "accept"
             rules = [ { action = "drop", special = "dns" } ]
