@@ -14,13 +14,17 @@ import picocli.CommandLine.Parameters;
  * operator looks for. Exit codes as {@link Ctl}'s.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Capture packets of a running gateway to pcapng files (through its control socket, no restart).",
-        "  start [client=A.B.C.D] [flow=CLIENT:PORT-SERVER:PORT] [dir=received,sent,dropped] [reason=R,...]",
-        "        [path=SUBDIR] [prefix=NAME] [max-file=N[kmg]] [max-total=N[kmg]] [rotate=SECONDS]",
+    description = {"Capture packets of a running gateway to pcapng files, through its control",
+        "socket (no restart):",
+        "  start [client=A.B.C.D] [flow=CLIENT:PORT-SERVER:PORT]",
+        "        [dir=received,sent,dropped] [reason=R,...] [path=SUBDIR]",
+        "        [prefix=NAME] [max-file=N[kmg]] [max-total=N[kmg]] [rotate=SECONDS]",
         "  stop | status",
-        "  dump CLIENT [FILE]   the flight recorder's last packets of CLIENT ([capture] flight_recorder_packets)",
-        "Files go to the [capture] directory (path= and FILE are relative to it); dropped packets carry",
-        "'dropped: REASON' as their packet comment (tshark -e frame.comment)."},
+        "  dump CLIENT [FILE]   the flight recorder's last packets of CLIENT",
+        "                       ([capture] flight_recorder_packets)",
+        "Files go to the [capture] directory (path= and FILE are relative to it).",
+        "Dropped packets carry 'dropped: REASON' as their packet comment",
+        "(tshark -e frame.comment)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:the gateway refused (bad argument, capture already running; message on stderr)",
         "2:usage error", "3:invalid --config file", "4:the control socket cannot be reached or did not answer"})
