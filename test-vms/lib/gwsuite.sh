@@ -31,9 +31,15 @@ gs_in() { local ns; ns=$(gs_ns "$1"); shift; ip netns exec "$ns" "$@"; }   # CLI
 gs_lookup() { gs_in "$1" dig +short +time=2 +tries=6 "$2" | grep -E '^[0-9]+(\.[0-9]+){3}$' | head -n 1; }
 
 # gs_drops REASON: torgate's own drop counter for REASON (torgate ctl --json status through its control socket).
+# A restarted torgate makes tun0 before its control socket: wait for an answer (30 s at most); -1 when none came.
 gs_drops() {
-  bash "$GS_LAB" gateway ctl --json status \
-    | "$TG_PY" -c 'import json, sys; print(json.load(sys.stdin)["drops"][sys.argv[1]])' "$1"
+  local out="" i
+  for i in $(seq 1 30); do
+    out=$(bash "$GS_LAB" gateway ctl --json status 2>/dev/null) && break
+    out=""; sleep 1
+  done
+  [ -n "$out" ] || { echo -1; return 0; }
+  "$TG_PY" -c 'import json, sys; print(json.loads(sys.argv[1])["drops"][sys.argv[2]])' "$out" "$1"
 }
 
 # gs_want FILE: the expected SHA-256 of /files/FILE.

@@ -25,7 +25,8 @@ trap cleanup EXIT
 check "lab up (2 clients, no gateway) within 360 s" timeout --kill-after=10 360 bash "$L" up --clients 2 --no-gateway
 eval "$(bash "$here/tornet.sh" --ns "$LAB_PREFIX-net" env)"
 eval "$(bash "$L" env)"
-targets=("$TORNET_WEB_IP" "$TORNET_DNS_IP" "$TORNET_RELAY_IP" "$LAB_UP_NET_IP" "$LAB_GW_ADDR" 8.8.8.8 192.168.1.1)
+targets=("$TORNET_WEB_IP" "$TORNET_DNS_IP" "$TORNET_RELAY_IP" "$LAB_UP_NET_IP" "$LAB_GW_ADDR" "$LAB_DNS1" 8.8.8.8
+         192.168.1.1)
 kinds=(tcp allports udp dns icmp proto badtcp frag spoof bcast ipv6)
 
 probe() { # CLIENT KIND
