@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.config.ConfigLoader;
+import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.relay.HostnameResolver;
 import io.torgate.gateway.testing.LabTorNet;
 import io.torgate.tor.ManagedTor;
@@ -60,6 +61,10 @@ class ManagedTorLabTest {
             ManagedTor tor = lab.gateway.managedTor();
             assertNotNull(tor);
             assertTrue(fetchWithin(lab, web, 120_000), "a first fetch through the managed tor");
+            TorLink.State st = lab.gateway.state().tor().state();
+            assertEquals("managed", st.mode());
+            assertEquals("ready", st.process());
+            assertEquals(100, st.bootstrapProgress(), "ctl status reads the managed tor's bootstrap: " + st);
 
             long pid = tor.pid();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -80,6 +85,8 @@ class ManagedTorLabTest {
             }
             assertEquals(ManagedTor.State.READY, tor.state(), "the gateway restarted tor");
             assertTrue(fetchWithin(lab, web, 120_000), "new flows work again, no gateway restart");
+            assertEquals(100, lab.gateway.state().tor().state().bootstrapProgress(),
+                "the control link follows the restarted tor");
         } finally {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
