@@ -7,8 +7,10 @@
 #           while another name still works for him, alice is untouched, and `torgate ctl clients --json` counts
 #           bob's firewall_reset and firewall refusals and nothing for alice;
 #   badcfg  a configuration that fails validation is refused with file:line:key in the log and changes nothing;
-#   limit   bob gets streams = 2: of his 6 parallel slow downloads 2 complete and 4 are refused at once
-#           (stream_limit_client), while alice's 6 parallel downloads all complete SHA-256 exact.
+#   limit   bob gets streams = 2 and profile = "browser": of his 6 parallel slow downloads 2 complete and 4 are
+#           refused at once (stream_limit_client), while alice's 6 parallel downloads all complete SHA-256 exact;
+#           `ctl streams` shows bob's streams with the browser isolation profile, alice's with the default;
+#   restart a changed [tun] mtu is reported as needing a restart (the TUN keeps its MTU), the policy applies.
 # Own lab prefix (tgp) unless LAB_PREFIX is set; the lab and its Tor network are taken down at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -136,8 +138,10 @@ rc=0; gs_in c2 curl -sS --max-time 20 -o /dev/null "http://$web/files/1K.bin" 2>
 check "badcfg: bob's firewall is still in force (curl exit 7)" test "$rc" = 7
 
 # --- limit: bob may have 2 streams --------------------------------------------------------------------------
-policy "streams = 2"
-check "limit: SIGHUP gives bob streams = 2 and lifts his firewall" reload "reloaded:"
+policy "streams = 2
+profile = \"browser\""
+check "limit: SIGHUP gives bob streams = 2 and the browser isolation profile, and lifts his firewall" \
+  reload "reloaded:"
 parallel() { # CLIENT PREFIX: 6 parallel 1M downloads at 100 KB/s, one "exitcode" line each
   local targets=() i addr
   addr=$(gs_lookup "$1" "$web")
@@ -150,6 +154,17 @@ parallel c2 bob &
 p_bob=$!
 parallel c1 alice &
 p_alice=$!
+# profiles_of ADDRESS: the isolation profiles of the client's live streams in `ctl streams --json`, sorted, unique.
+profiles_of() {
+  "$JAVA_HOME/bin/java" -jar "$st/torgate.jar" ctl --socket "$st/control.sock" streams --json | "$TG_PY" -c '
+import json, sys
+print(" ".join(sorted({s["profile"] for s in json.load(sys.stdin) if s["client"] == sys.argv[1] and s["profile"]})))' "$1"
+}
+both_streaming() { [ -n "$(profiles_of "$BOB")" ] && [ -n "$(profiles_of "$ALICE")" ]; }
+tg_wait_until 20 "streams of both clients" both_streaming || true
+echo "    isolation profiles of the live streams: bob: $(profiles_of "$BOB"); alice: $(profiles_of "$ALICE")"
+check "limit: bob's streams use his [[clients]] profile (browser), alice's the default" \
+  test "$(profiles_of "$BOB")/$(profiles_of "$ALICE")" = browser/default
 wait "$p_bob" "$p_alice"
 echo "    bob's exit codes: $(sort "$work/bob.codes" | uniq -c | xargs); alice's: $(sort "$work/alice.codes" | uniq -c | xargs)"
 check "limit: bob's 6 parallel downloads: 2 complete, 4 refused (curl exit 7)" \
@@ -163,6 +178,14 @@ done
 check "limit: alice's 6 parallel downloads all complete SHA-256 exact (unaffected)" \
   test "$ok" = 6 -a "$(grep -cx 0 "$work/alice.codes")" = 6
 check "limit: ctl counts no refusal for alice" test "$(drops_of "$ALICE")" = 0
+
+# --- restart: what cannot change live is reported, the rest still applies ------------------------------------
+sed -i 's/^mtu = .*/mtu = 1400/' "$work/base.toml"
+policy "streams = 3"
+check "restart: a changed [tun] mtu reloads with 'needs restart tun'" reload "reloaded:"
+check "restart: the log line names tun" grep -q "needs restart tun;" "$LAB_GATEWAY_LOG"
+check "restart: the TUN keeps its running MTU (1500)" \
+  bash -c "ip -n '$LAB_GW_NS' link show '$LAB_TUN' | grep -q 'mtu 1500'"
 
 echo "    suite time $((SECONDS - t_start)) s"
 tg_summary 60-policy
