@@ -9,7 +9,7 @@
 #   badcfg  a configuration that fails validation is refused with file:line:key in the log and changes nothing;
 #   limit   bob gets streams = 2 and profile = "browser": of his 6 parallel slow downloads 2 complete and 4 are
 #           refused at once (stream_limit_client), while alice's 6 parallel downloads all complete SHA-256 exact;
-#           `ctl streams` shows bob's streams with the browser isolation profile, alice's with the default;
+#           `ctl clients` shows bob's streams with the browser isolation profile, alice's with the default;
 #   restart a changed [tun] mtu is reported as needing a restart (the TUN keeps its MTU), the policy applies.
 # Own lab prefix (tgp) unless LAB_PREFIX is set; the lab and its Tor network are taken down at the end.
 set -euo pipefail
@@ -27,6 +27,9 @@ trap 'gs_cleanup; rm -rf "$work"' EXIT
 t_start=$SECONDS
 
 gs_up 2 || { tg_summary 60-policy; exit 1; }
+# tun0 exists before the gateway has finished starting; its first SIGHUP must find it running.
+check "torgate logged 'running' (start-up done) within 60 s" \
+  tg_wait_until 60 "torgate's start-up" grep -q "torgate: running on" "$LAB_GATEWAY_LOG"
 st=$(dirname "$LAB_GATEWAY_CONFIG")
 cp "$LAB_GATEWAY_CONFIG" "$work/base.toml"
 . "$here/../scripts/jdk.sh" >/dev/null
@@ -154,17 +157,6 @@ parallel c2 bob &
 p_bob=$!
 parallel c1 alice &
 p_alice=$!
-# profiles_of ADDRESS: the isolation profiles of the client's live streams in `ctl streams --json`, sorted, unique.
-profiles_of() {
-  "$JAVA_HOME/bin/java" -jar "$st/torgate.jar" ctl --socket "$st/control.sock" streams --json | "$TG_PY" -c '
-import json, sys
-print(" ".join(sorted({s["profile"] for s in json.load(sys.stdin) if s["client"] == sys.argv[1] and s["profile"]})))' "$1"
-}
-both_streaming() { [ -n "$(profiles_of "$BOB")" ] && [ -n "$(profiles_of "$ALICE")" ]; }
-tg_wait_until 20 "streams of both clients" both_streaming || true
-echo "    isolation profiles of the live streams: bob: $(profiles_of "$BOB"); alice: $(profiles_of "$ALICE")"
-check "limit: bob's streams use his [[clients]] profile (browser), alice's the default" \
-  test "$(profiles_of "$BOB")/$(profiles_of "$ALICE")" = browser/default
 wait "$p_bob" "$p_alice"
 echo "    bob's exit codes: $(sort "$work/bob.codes" | uniq -c | xargs); alice's: $(sort "$work/alice.codes" | uniq -c | xargs)"
 check "limit: bob's 6 parallel downloads: 2 complete, 4 refused (curl exit 7)" \
@@ -178,6 +170,13 @@ done
 check "limit: alice's 6 parallel downloads all complete SHA-256 exact (unaffected)" \
   test "$ok" = 6 -a "$(grep -cx 0 "$work/alice.codes")" = 6
 check "limit: ctl counts no refusal for alice" test "$(drops_of "$ALICE")" = 0
+profile_of() { # ADDRESS: the isolation profile of the client's latest stream (ctl clients)
+  ctl_clients | "$TG_PY" -c 'import json, sys
+print(" ".join(str(r["profile"]) for r in json.load(sys.stdin) if r["client"] == sys.argv[1]))' "$1"
+}
+echo "    isolation profile of the latest stream: bob $(profile_of "$BOB"), alice $(profile_of "$ALICE")"
+check "limit: bob's streams got his [[clients]] profile (browser), alice's the default" \
+  test "$(profile_of "$BOB")/$(profile_of "$ALICE")" = browser/default
 
 # --- restart: what cannot change live is reported, the rest still applies ------------------------------------
 sed -i 's/^mtu = .*/mtu = 1400/' "$work/base.toml"

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -70,6 +71,9 @@ public final class Main {
                 return EXIT_CONFIG;
             }
             configureLogging(Level.parse(logLevel));
+            // Before the (slow) start: the JVM's own SIGHUP action would end the process.
+            AtomicReference<Gateway> running = new AtomicReference<>();
+            onSighupReload(running, config);
             Gateway gateway;
             try {
                 gateway = Gateway.start(c, HostnameResolver.NONE);
@@ -87,7 +91,7 @@ public final class Main {
                 sd.close();
                 stopped.countDown();
             }));
-            onSighupReload(gateway, config);
+            running.set(gateway);
             registerReload(gateway, config);
             System.out.println("torgate: running on " + gateway.tun().name());
             sd.ready("running on " + gateway.tun().name());
@@ -100,10 +104,11 @@ public final class Main {
     /**
      * SIGHUP reloads {@code file} ({@link Gateway#reload(Path)}) on its own thread. A file that fails validation
      * changes nothing: the errors (file:line:column: key: message) are logged and the running configuration stays.
+     * A SIGHUP before the gateway runs is logged and ignored (installed early so it never ends the process).
      */
-    static void onSighupReload(Gateway gateway, Path file) {
+    static void onSighupReload(AtomicReference<Gateway> gateway, Path file) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("torgate-reload")
-            .start(() -> reload(gateway, file)));
+            .start(() -> reload(gateway.get(), file)));
     }
 
     /**
@@ -138,6 +143,11 @@ public final class Main {
     /** Reloads and logs the outcome; never throws. */
     static void reload(Gateway gateway, Path file) {
         java.lang.System.Logger log = System.getLogger(Main.class.getName());
+        if (gateway == null) {
+            log.log(java.lang.System.Logger.Level.WARNING, "SIGHUP while starting: ignored (send it again once "
+                + "running)");
+            return;
+        }
         try {
             gateway.reload(file);
         } catch (ConfigException e) {
