@@ -15,8 +15,11 @@ import io.torgate.wire.SeqNum;
  *   <li>a retransmission recorded after it has been delivered (acknowledged or SACKed), or</li>
  *   <li>the peer SACKed data beyond the SND.MAX recorded with it, i.e. new data sent after it arrived.</li>
  * </ul>
- * Both are "sent later, delivered first"; the time-based reordering window of full RACK is left out: a reordered
- * retransmission costs one spurious resend, never a window reduction (the episode's reduction has been made).
+ * Both are "sent later, delivered first". As in RACK (§6.2 step 5), the verdict also waits until the
+ * retransmission is older than one smoothed RTT plus a reordering window of a quarter of it: a younger one may
+ * simply not have arrived yet while a reordered segment overtook it. It is re-examined at the next ACK (during
+ * recovery ACKs keep coming; if none does, the retransmission timer still covers it). A spurious verdict costs one
+ * resend, never a window reduction (the episode's reduction has been made).
  *
  * <p>Storage: a fixed ring of {@link #CAPACITY} entries allocated once; when full the oldest entry is forgotten
  * (its loss is then left to the retransmission timer). No method allocates.
@@ -36,6 +39,7 @@ final class RetransmitLog {
     private final int[] seq = new int[CAPACITY];
     private final int[] len = new int[CAPACITY];
     private final int[] sndMax = new int[CAPACITY];
+    private final long[] sentAt = new long[CAPACITY];
     private final byte[] state = new byte[CAPACITY];
     private int head;
     private int count;
@@ -47,8 +51,8 @@ final class RetransmitLog {
         lost = 0;
     }
 
-    /** Records a retransmission of {@code [s, s + length)} sent while SND.MAX was {@code max}. */
-    void record(int s, int length, int max) {
+    /** Records a retransmission of {@code [s, s + length)} sent at {@code now} while SND.MAX was {@code max}. */
+    void record(int s, int length, int max, long now) {
         if (length <= 0) {
             return;
         }
@@ -59,6 +63,7 @@ final class RetransmitLog {
         seq[i] = s;
         len[i] = length;
         sndMax[i] = max;
+        sentAt[i] = now;
         state[i] = OUTSTANDING;
         count++;
     }
@@ -68,9 +73,11 @@ final class RetransmitLog {
      *
      * @param una SND.UNA after the ACK
      * @param sacked the scoreboard after the ACK's SACK blocks
+     * @param now the time of the ACK
+     * @param lossDelayNanos how old a retransmission must be to be declared lost (SRTT + SRTT / 4)
      * @return retransmissions newly declared lost
      */
-    int onAck(int una, SendBuffer sacked) {
+    int onAck(int una, SendBuffer sacked, long now, long lossDelayNanos) {
         int highSacked = sacked.highestSacked();
         int newestDelivered = -1;
         for (int k = 0; k < count; k++) {
@@ -88,7 +95,8 @@ final class RetransmitLog {
         int found = 0;
         for (int k = 0; k < count; k++) {
             int i = (head + k) % CAPACITY;
-            if (state[i] == OUTSTANDING && (k < newestDelivered || SeqNum.gt(highSacked, sndMax[i]))) {
+            if (state[i] == OUTSTANDING && (k < newestDelivered || SeqNum.gt(highSacked, sndMax[i]))
+                    && now - sentAt[i] >= lossDelayNanos) {
                 state[i] = LOST;
                 lost++;
                 found++;

@@ -161,7 +161,7 @@ final class TcpSender {
         if (SeqNum.gt(ack, una)) {
             onNewAck(s, ack, now, tsNow);
             updateWindow(s.seq(), ack, scaled, true);
-            detectLostRetransmissions();
+            detectLostRetransmissions(now);
             return true;
         }
         if (ack == una && s.payloadLength() == 0 && (s.flags() & (Tcp.SYN | Tcp.FIN)) == 0
@@ -174,13 +174,14 @@ final class TcpSender {
             }
         }
         updateWindow(s.seq(), ack, scaled, false);
-        detectLostRetransmissions();
+        detectLostRetransmissions(now);
         return false;
     }
 
     /** RFC 8985 §6.2 for this episode's retransmissions: one sent earlier than a delivered segment is lost. */
-    private void detectLostRetransmissions() {
-        if (rexmitLog.onAck(una, buffer) > 0) {
+    private void detectLostRetransmissions(long now) {
+        long srtt = rtt.srttNanos(); // RACK.rtt + reo_wnd (RFC 8985 §6.2), with SRTT standing in for RACK.rtt
+        if (rexmitLog.onAck(una, buffer, now, srtt + (srtt >> 2)) > 0) {
             resendLost = true;
         }
     }

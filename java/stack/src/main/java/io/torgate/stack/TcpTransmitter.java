@@ -158,13 +158,13 @@ final class TcpTransmitter {
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.timing = false;
             snd.rexmitNext = SeqNum.max(snd.rexmitNext, seq + sent);
-            recordRetransmission(seq, sent);
+            recordRetransmission(seq, sent, now);
         }
     }
 
-    private void recordRetransmission(int seq, int sent) {
+    private void recordRetransmission(int seq, int sent, long now) {
         if (c.sackOk) {
-            c.snd.rexmitLog.record(seq, sent, c.snd.max);
+            c.snd.rexmitLog.record(seq, sent, c.snd.max, now);
         }
     }
 
@@ -189,7 +189,7 @@ final class TcpTransmitter {
             }
             c.counters.increment(TcpCounters.RETRANSMITS);
             c.counters.increment(TcpCounters.LOST_RETRANSMITS);
-            recordRetransmission(seq, sent);
+            recordRetransmission(seq, sent, now);
         }
     }
 
@@ -209,7 +209,7 @@ final class TcpTransmitter {
         if (sent > 0) {
             c.counters.increment(TcpCounters.RETRANSMITS);
             snd.rexmitNext = hole + sent;
-            recordRetransmission(hole, sent);
+            recordRetransmission(hole, sent, now);
         }
     }
 

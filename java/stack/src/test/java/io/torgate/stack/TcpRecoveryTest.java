@@ -275,6 +275,39 @@ class TcpRecoveryTest {
             assertEquals(0, h.conn.unsent());
         }
 
+        /**
+         * RFC 8985 §6.2: evidence alone is not enough while the retransmission is younger than SRTT plus a quarter
+         * (it may still be on its way, overtaken by a reordered segment); the next ACK after that age resends it.
+         */
+        @Test
+        void aYoungRetransmissionGetsAnRttBeforeItIsDeclaredLost() {
+            TcpHarness h = established(TcpHarness.defaults().sack(true).sendBuffer(16 * MSS));
+            int d = h.sndData();
+            h.appWrite(MSS);
+            h.expect(segment().seq(d).len(MSS));
+            h.advanceMillis(100);
+            h.send(segment().ack(d + MSS).window(512)); // SRTT = 100 ms: a retransmission is lost after 125 ms
+            int b = d + MSS;
+            h.appWrite(6 * MSS);
+            for (int i = 0; i < 6; i++) {
+                h.expect(segment().seq(b + i * MSS).len(MSS));
+            }
+            h.send(segment().ack(b).window(512).sack(b + MSS, b + 2 * MSS));
+            h.send(segment().ack(b).window(512).sack(b + MSS, b + 3 * MSS));
+            h.send(segment().ack(b).window(512).sack(b + MSS, b + 4 * MSS));
+            h.expect(segment().seq(b).len(MSS)); // fast retransmit at t0
+            h.appWrite(2 * MSS);
+            h.expect(segment().seq(b + 6 * MSS).len(MSS));
+            h.expect(segment().seq(b + 7 * MSS).len(MSS));
+            h.advanceMillis(10);
+            h.send(segment().ack(b).window(512).sack(b + MSS, b + 7 * MSS));
+            h.expectNothing(); // data sent after it arrived, but it is only 10 ms old
+            h.advanceMillis(120);
+            h.send(segment().ack(b).window(512).sack(b + MSS, b + 8 * MSS));
+            h.expect(segment().seq(b).len(MSS)); // 130 ms old: lost, sent again
+            assertEquals(1, h.counters.get(TcpCounters.LOST_RETRANSMITS));
+        }
+
         /** Of two retransmissions, the later one is SACKed and the earlier is not: the earlier was lost. */
         @Test
         void aRetransmissionSentBeforeADeliveredOneIsResent() {
