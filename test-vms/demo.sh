@@ -3,7 +3,8 @@
 # answered by the gateway (torgate) on 10.139.1.1, the TCP connection routed into tun0, carried by torgate to
 # the lab's tor client over SOCKS — and the tor client's control port tells which circuit each client's stream
 # used (lib/torstreams.sh). Then torgate's own view: its open streams (each client holding a slow download) with
-# their circuits, its counters (drops by reason) and its per-client table, through its control socket. Needs `lab.sh up` (with its default gateway).
+# their circuits, its counters (drops by reason) and its per-client table, through its control socket.
+# Needs `lab.sh up` (with its default gateway).
 # With --socks, the clients use the lab tor's SocksPort (10.137.0.1:9050) instead (a lab without a gateway).
 # Exit 0 only when every client got the page and no two clients shared a circuit.
 # Usage: demo.sh [--socks] [CLIENT...]   (default: c1 c2)

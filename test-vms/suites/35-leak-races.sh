@@ -13,7 +13,8 @@
 #              global addresses and to the gateway's link-local address. For this scenario only the clients get
 #              a global address and a route via the gateway's fe80::1, and the gateway routes their IPv6 into tun0
 #              (as it does IPv4), so torgate sees it: every IPv6 packet on tun0 is dropped and counted as ipv6
-#              (torgate ctl status), and nothing leaks. Anti-test: client 1's IPv6 routed upstream (leakcheck.sh hole6client) is flagged.
+#              (torgate ctl status), and nothing leaks. Anti-test: client 1's IPv6 routed upstream
+#              (leakcheck.sh hole6client) is flagged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../lib/common.sh
