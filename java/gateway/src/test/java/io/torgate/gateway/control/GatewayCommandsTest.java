@@ -91,8 +91,9 @@ class GatewayCommandsTest {
         socks = new TestSocksServer(new InetSocketAddress(lo, 0), t -> new InetSocketAddress(lo, target.getLocalPort()));
         BufferBudget budget = new BufferBudget(64L << 20);
         // A real policy naming the client "work" (the names come from [[clients]]).
+        // At most 2 open streams for "work": the third is a limit hit.
         ClientPolicy work = new ClientPolicy("work", Cidr.parse(CLIENT + "/32"), null, Firewall.ACCEPT_ALL,
-            ClientCaps.DEFAULTS);
+            ClientCaps.DEFAULTS.withFlows(64, 2));
         Policy policy = new Policy(List.of(work), ClientPolicy.unnamed(Firewall.ACCEPT_ALL, ClientCaps.DEFAULTS),
             IsolationPolicy.defaults(), List.of(), DropPolicy.Action.PROHIBIT);
         FlowLimits limits = new FlowLimits(100, 100, new Clients(policy));
@@ -240,6 +241,30 @@ class GatewayCommandsTest {
         assertEquals(2, socks.requests().size());
         assertNotEquals(key, socks.requests().get(1).password(), "after newnym the client's key changed");
         assertEquals(key.substring(0, 16), socks.requests().get(1).password().substring(0, 16), "same client tag");
+    }
+
+    @Test
+    void limitHitsShowInClientsAndMetrics() throws Exception {
+        connect(40020);
+        TestClient second = new TestClient(tun, CLIENT, 40021, REMOTE, 80, 64 << 10);
+        assertTrue(second.stepUntil(() -> second.has(TcpConnection.EV_ESTABLISHED), 5_000), "second stream");
+        // The third SYN, raw: one fake TUN cannot feed three TestClients at once.
+        tun.inject(io.torgate.gateway.testing.Packets.tcp(CLIENT, 40022, REMOTE, 80, io.torgate.wire.Tcp.SYN, 1000, 0,
+            new byte[0]));
+        JsonNode c = null;
+        for (int i = 0; i < 100 && (c == null || c.get("limit_hits").asInt() == 0); i++) {
+            Thread.sleep(50);
+            c = json("clients").get(0);
+        }
+        assertEquals(2, c.get("streams").asInt());
+        assertEquals(1, c.get("limit_hits").asInt());
+        assertEquals(1, c.get("limit_hits_by_reason").get("stream_limit_client").asInt());
+        assertEquals(1, c.get("drops").asInt());
+        assertTrue(ctl("clients").body().matches("(?s).*work +2 +2 .* 1 +1 +default +accept-all +0\\n"),
+            ctl("clients").body());
+        Map<String, Double> m = PrometheusFormat.parse(ctl("metrics").body());
+        assertEquals(1.0, m.get("torgate_client_drops_total{client=\"" + CLIENT
+            + "\",name=\"work\",reason=\"stream_limit_client\"}"));
     }
 
     @Test
