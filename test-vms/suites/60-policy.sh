@@ -10,7 +10,8 @@
 #   limit   bob gets streams = 2 and profile = "browser": of his 6 parallel slow downloads 2 complete and 4 are
 #           refused at once (stream_limit_client), while alice's 6 parallel downloads all complete SHA-256 exact;
 #           `ctl clients` shows bob's streams with the browser isolation profile, alice's with the default;
-#   restart a changed [tun] mtu is reported as needing a restart (the TUN keeps its MTU), the policy applies.
+#   restart through `torgate ctl reload --json`: a changed [tun] mtu is reported as needing a restart (the TUN
+#           keeps its MTU), the policy change applies.
 # Own lab prefix (tgp) unless LAB_PREFIX is set; the lab and its Tor network are taken down at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -179,9 +180,15 @@ check "limit: bob's streams got his [[clients]] profile (browser), alice's the d
   test "$(profile_of "$BOB")/$(profile_of "$ALICE")" = browser/default
 
 # --- restart: what cannot change live is reported, the rest still applies ------------------------------------
+# This one through `torgate ctl reload --json` (the same reload as SIGHUP, with the outcome as the answer).
 sed -i 's/^mtu = .*/mtu = 1400/' "$work/base.toml"
 policy "streams = 3"
-check "restart: a changed [tun] mtu reloads with 'needs restart tun'" reload "reloaded:"
+out=$("$JAVA_HOME/bin/java" -jar "$st/torgate.jar" ctl --socket "$st/control.sock" reload --json) || true
+echo "    ctl reload --json: $out"
+check "restart: ctl reload applies the policy and reports [tun] as needing a restart" \
+  "$TG_PY" -c 'import json, sys
+r = json.loads(sys.argv[1])
+sys.exit(0 if r["needs_restart"] == ["tun"] and "client limits" in ", ".join(r["applied"]) else 1)' "$out"
 check "restart: the log line names tun" grep -q "needs restart tun;" "$LAB_GATEWAY_LOG"
 check "restart: the TUN keeps its running MTU (1500)" \
   bash -c "ip -n '$LAB_GW_NS' link show '$LAB_TUN' | grep -q 'mtu 1500'"

@@ -365,7 +365,7 @@ public final class Gateway implements AutoCloseable {
         List<String> applied = new ArrayList<>();
         List<String> restart = ReloadDiff.needsRestart(cur, next);
         if (!cur.policy().equals(next.policy())) {
-            applied.add(ReloadDiff.policyChanges(cur.policy(), next.policy()));
+            applied.addAll(ReloadDiff.policyChanges(cur.policy(), next.policy()));
         }
         if (!cur.limits().perClient().equals(next.limits().perClient())) {
             applied.add("limits (per client)");

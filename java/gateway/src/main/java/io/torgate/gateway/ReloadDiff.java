@@ -52,7 +52,7 @@ final class ReloadDiff {
     }
 
     /** Which parts of the live policy differ: {@code clients}, {@code firewalls}, {@code isolation}, ... */
-    static String policyChanges(Policy cur, Policy next) {
+    static List<String> policyChanges(Policy cur, Policy next) {
         List<String> parts = new ArrayList<>();
         if (!names(cur).equals(names(next)) || !ranges(cur).equals(ranges(next))) {
             parts.add("clients");
@@ -67,7 +67,7 @@ final class ReloadDiff {
         if (!caps(cur).equals(caps(next))) {
             parts.add("client limits");
         }
-        return parts.isEmpty() ? "policy" : String.join(", ", parts);
+        return parts.isEmpty() ? List.of("policy") : parts;
     }
 
     private static List<String> names(Policy p) {

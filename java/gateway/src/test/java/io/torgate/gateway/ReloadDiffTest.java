@@ -39,8 +39,8 @@ class ReloadDiffTest {
             default_profile = "browser"
             """);
         assertEquals(List.of(), ReloadDiff.needsRestart(cur, next));
-        assertEquals("clients, firewalls, isolation, client limits", ReloadDiff.policyChanges(cur.policy(),
-            next.policy()));
+        assertEquals(List.of("clients", "firewalls", "isolation", "client limits"),
+            ReloadDiff.policyChanges(cur.policy(), next.policy()));
     }
 
     @Test
