@@ -118,8 +118,13 @@ check "GET /metrics (127.0.0.1:9469 in the gateway namespace): per-client bytes 
   test "$(grep -cE "^torgate_client_bytes_total\{client=\"($A1|$A2)\",name=\"[^\"]*\",direction=\"down\"\} [1-9]" \
     "$WORK/metrics.txt")" = 2
 check "GET /metrics: SOCKS connect histogram counted the streams, tor bootstrap 100" \
-  bash -c 'grep -qE "^torgate_socks_connect_seconds_count [1-9]" "$1" && grep -qx "torgate_tor_bootstrap_percent 100" "$1"' \
+  bash -c 'grep -qE "^torgate_socks_connect_seconds_count [1-9]" "$1" \
+    && grep -qx "torgate_tor_bootstrap_percent 100" "$1"' \
   _ "$WORK/metrics.txt"
+check "GET /metrics: the DNS answer latency histogram counted the clients' lookups (HELP, TYPE, +Inf = count)" \
+  bash -c 'grep -qx "# TYPE torgate_dns_answer_seconds histogram" "$1" \
+    && inf=$(sed -n "s/^torgate_dns_answer_seconds_bucket{le=\"+Inf\"} //p" "$1") \
+    && [ "${inf:-0}" -ge 1 ] && grep -qx "torgate_dns_answer_seconds_count $inf" "$1"' _ "$WORK/metrics.txt"
 check "ctl metrics serves the same families" \
   test "$(ctl metrics | grep -c '^# TYPE ')" = "$(grep -c '^# TYPE ' "$WORK/metrics.txt")"
 
@@ -133,7 +138,8 @@ check "ctl reload of a broken file: exit 1, the error names file, line and key" 
   "$WORK/reload.err"
 check "the running gateway goes on (downloads still relaying)" streams_ready "$A1" "$A2"
 cp "$WORK/torgate.toml.good" "$LAB_GATEWAY_CONFIG"
-check "ctl reload of the good file: applied" bash -c 'timeout 40 "$1" -jar "$2" ctl --socket "$3" reload | grep -q "^reloaded: "' \
+check "ctl reload of the good file: applied" \
+  bash -c 'timeout 40 "$1" -jar "$2" ctl --socket "$3" reload | grep -q "^reloaded: "' \
   _ "$JAVA_HOME/bin/java" "$ST/torgate.jar" "$SOCK"
 stop_downloads
 

@@ -29,8 +29,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "torgate", mixinStandardHelpOptions = true, version = Main.VERSION,
     description = "Transparent Tor gateway: TUN -> userspace TCP -> SOCKS5 to Tor.",
-    subcommands = {Main.Run.class, Main.CheckConfig.class, Ctl.class, Tools.Lab.class, CaptureCommand.class, ReplayCommand.class,
-        Tools.Version.class, Tools.Completion.class, CommandLine.HelpCommand.class},
+    subcommands = {Main.Run.class, Main.CheckConfig.class, Ctl.class, Tools.Lab.class, CaptureCommand.class,
+        ReplayCommand.class, Tools.Version.class, Tools.Completion.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure, or the gateway answered a ctl command with an error",
         "2:usage error", "3:invalid configuration", "4:unavailable: the control socket or the lab cannot be reached"})

@@ -86,7 +86,8 @@ class ControlServerTest {
         byte[] big = new byte[ControlRequest.MAX_BYTES + 10];
         java.util.Arrays.fill(big, (byte) 'a');
         assertEquals("error bad request: longer than 4096 bytes without a newline\n", raw(socket, big));
-        assertTrue(raw(socket, ("echo" + " x".repeat(70) + "\n").getBytes()).startsWith("error bad request: more than"));
+        assertTrue(raw(socket, ("echo" + " x".repeat(70) + "\n").getBytes())
+            .startsWith("error bad request: more than"));
         ControlReply boom = CtlClient.send(socket, "boom", 5_000);
         assertFalse(boom.ok());
         assertTrue(boom.message().startsWith("internal: boom failed: java.lang.IllegalStateException: kaputt"),
@@ -135,7 +136,8 @@ class ControlServerTest {
             int n = ch.read(ByteBuffer.allocate(16)); // blocks until the server gives up on us
             long waited = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(-1, n);
-            assertTrue(waited >= ControlServer.REQUEST_TIMEOUT_MILLIS - 500 && waited < 15_000, "closed after " + waited);
+            assertTrue(waited >= ControlServer.REQUEST_TIMEOUT_MILLIS - 500 && waited < 15_000,
+                "closed after " + waited);
         }
         assertEquals("x\n", CtlClient.send(socket, "echo x", 5_000).body());
     }

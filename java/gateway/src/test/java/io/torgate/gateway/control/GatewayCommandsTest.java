@@ -88,7 +88,8 @@ class GatewayCommandsTest {
         InetAddress lo = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         target = new ServerSocket(0, 50, lo);
         Thread.ofPlatform().daemon().start(this::serveTarget);
-        socks = new TestSocksServer(new InetSocketAddress(lo, 0), t -> new InetSocketAddress(lo, target.getLocalPort()));
+        socks = new TestSocksServer(new InetSocketAddress(lo, 0),
+            t -> new InetSocketAddress(lo, target.getLocalPort()));
         BufferBudget budget = new BufferBudget(64L << 20);
         // A real policy naming the client "work" (the names come from [[clients]]).
         // At most 2 open streams for "work": the third is a limit hit.
