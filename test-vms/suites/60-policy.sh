@@ -108,8 +108,10 @@ check "reload: the reload reset exactly one flow (bob's)" grep -q "1 flow(s) res
 wait "$bob_pid" || true
 bob_took=$((SECONDS - t_reload))
 echo "    bob's download ended $bob_took s after the reload: exit $(cat "$work/bob.rc"), $(cat "$work/bob.err")"
-check "reload: bob's download was cut (curl exit not 0) within 10 s of the reload" \
-  test "$(cat "$work/bob.rc")" != 0 -a "$bob_took" -le 10
+# Cut, not finished: the 100M at 1 MB/s needs ~100 s. curl notices the RST at its next read, which its rate limit
+# may delay by a few seconds (1-6 s measured under load).
+check "reload: bob's download was cut (curl exit not 0) within 20 s of the reload" \
+  test "$(cat "$work/bob.rc")" != 0 -a "$bob_took" -le 20
 wait "$alice_pid" || true
 echo "    alice's download: exit $(cat "$work/alice.rc") after $((SECONDS - t_reload)) s past the reload"
 check "reload: alice's 10M download completed SHA-256 exact" \
