@@ -56,10 +56,15 @@ gs_sha_ok() {
 }
 
 # gs_fails_within SECONDS CMD...: CMD fails (non-zero) and returns within SECONDS (an error, not a hang).
+# CMD may start with `gs_in CLIENT`; otherwise it must be a program: timeout(1) cannot run a shell function, and
+# its "command not found" (126/127) would otherwise pass as the failure we are looking for.
 gs_fails_within() {
-  local limit=$1 t0=$SECONDS rc=0; shift
+  local limit=$1 t0=$SECONDS rc=0 ns; shift
+  if [ "$1" = gs_in ]; then ns=$(gs_ns "$2"); shift 2; set -- ip netns exec "$ns" "$@"; fi
+  if [ "$(type -t "$1")" != file ]; then echo "    gs_fails_within: '$1' is not a program"; return 1; fi
   timeout --kill-after=2 $((limit + 5)) "$@" >/dev/null 2>&1 || rc=$?
   if [ "$rc" = 0 ]; then echo "    unexpectedly succeeded: $*"; return 1; fi
+  if [ "$rc" = 126 ] || [ "$rc" = 127 ]; then echo "    could not run (exit $rc): $*"; return 1; fi
   [ $((SECONDS - t0)) -le "$limit" ] || { echo "    took $((SECONDS - t0)) s (limit $limit, rc $rc): $*"; return 1; }
 }
 
