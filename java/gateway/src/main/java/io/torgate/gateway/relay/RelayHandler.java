@@ -78,6 +78,8 @@ public final class RelayHandler implements ShardHandler {
     private final FlowTable<Flow> flows;
     /** Tuples in TIME-WAIT after their flow was retired: a few ints each, bounded like the flow table. */
     private final TimeWaitTable timeWait;
+    /** How long a flow whose client side ended in order may still drain the client's bytes toward Tor (2 MSL). */
+    private final long drainNanos;
     private final DnsStreamPump dnsPump = new DnsStreamPump();
     /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
     private final ArrayList<Flow> dnsFlows = new ArrayList<>();
@@ -126,6 +128,7 @@ public final class RelayHandler implements ShardHandler {
         TcpConfig tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
             .sendBuffer(settings.tcpBufferBytes());
         this.timeWait = new TimeWaitTable(maxFlows, tcpConfig.timeWaitNanos());
+        this.drainNanos = tcpConfig.timeWaitNanos();
         this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
             settings.relayBufferBytes()));
     }
@@ -365,17 +368,26 @@ public final class RelayHandler implements ShardHandler {
         }
         f.conn.poll(now, sink);
         int ev = f.conn.events();
-        // TIME-WAIT needs no relay state once the client's last bytes went upstream: retire the flow then, so its
-        // buffers return to the budget, and keep the tuple in the compact TIME-WAIT table (a late retransmitted
-        // FIN is acknowledged again from there). Until then keep pumping (acknowledged data is never dropped),
-        // and close the SOCKS side in order so the kernel still delivers what its socket buffer holds.
+        // An orderly end of the client side - TIME-WAIT, or CLOSED after LAST-ACK when Tor's EOF came after the
+        // client's FIN - needs no relay state once the client's last bytes went upstream: retire the flow then, so
+        // its buffers return to the budget, and keep a TIME-WAIT tuple in the compact table (a late retransmitted
+        // FIN is acknowledged again from there). Until then keep pumping (acknowledged data is never dropped, for
+        // at most one TIME-WAIT span), and close the SOCKS side in order so the kernel still delivers what its
+        // socket buffer holds: an abortive close there would discard it.
         if ((ev & (TcpConnection.EV_CLOSED | TcpConnection.EV_TIME_WAIT)) != 0) {
-            if ((ev & TcpConnection.EV_CLOSED) == 0 && f.phase == Flow.RELAYING && f.channel != null) {
-                if (!f.upShut) {
+            if ((ev & (TcpConnection.EV_RESET | TcpConnection.EV_TIMEOUT)) == 0 && f.phase == Flow.RELAYING
+                && f.channel != null) {
+                if (f.socksDeadline == Long.MAX_VALUE) {
+                    f.socksDeadline = now + drainNanos; // bounds the drain toward a stalled Tor
+                }
+                if (!f.upShut && now < f.socksDeadline) {
                     schedule(f);
                     return;
                 }
-                pump.close(f, false);
+                if (!f.upShut) {
+                    LOG.log(Level.DEBUG, "{0}: the SOCKS side took no more of the client's bytes in time", f);
+                }
+                pump.close(f, !f.upShut);
             }
             if ((ev & TcpConnection.EV_CLOSED) == 0) {
                 timeWait.add(f.destination, f.destinationPort, f.client, f.clientPort, f.conn.sndNxt(),

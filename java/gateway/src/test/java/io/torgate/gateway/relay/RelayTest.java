@@ -21,6 +21,7 @@ import io.torgate.gateway.testing.TestSocksServer;
 import io.torgate.stack.BufferBudget;
 import io.torgate.stack.TcpConnection;
 import io.torgate.stack.TcpCounters;
+import io.torgate.stack.TcpState;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.IsolationKeys;
@@ -54,6 +55,8 @@ class RelayTest {
     private volatile byte[] served = new byte[0];
     /** When set, the target reads nothing until it is opened (a stalled destination). */
     private volatile java.util.concurrent.CountDownLatch readGate;
+    /** When set, the target sends its EOF only once it opens. */
+    private volatile java.util.concurrent.CountDownLatch eofGate;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
 
     private static InetAddress loopback() {
@@ -98,6 +101,9 @@ class RelayTest {
             try (Socket s = target.accept()) {
                 OutputStream out = s.getOutputStream();
                 out.write(served);
+                if (eofGate != null) {
+                    eofGate.await();
+                }
                 s.shutdownOutput();
                 if (readGate != null) {
                     readGate.await();
@@ -171,11 +177,9 @@ class RelayTest {
         assertEquals(ack, tcp.sequenceNumber());
     }
 
-    @Test
-    void uploadReachesTargetAndClientFinBecomesEof() throws Exception {
-        byte[] upload = new byte[300_000];
-        new Random(3).nextBytes(upload);
-        TestClient c = new TestClient(tun, CLIENT, 40001, REMOTE, 80, 64 << 10);
+    /** Connects from {@code port}, hands all of {@code upload} to the client's stack, then its FIN. */
+    private TestClient uploadThenFin(int port, byte[] upload) throws InterruptedException {
+        TestClient c = new TestClient(tun, CLIENT, port, REMOTE, 80, 64 << 10);
         assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
         ByteBuffer src = ByteBuffer.wrap(upload);
         assertTrue(c.stepUntil(() -> {
@@ -183,9 +187,45 @@ class RelayTest {
             return !src.hasRemaining();
         }, 10_000));
         c.conn.shutdownOutput();
+        return c;
+    }
+
+    @Test
+    void uploadReachesTargetAndClientFinBecomesEof() throws Exception {
+        byte[] upload = new byte[300_000];
+        new Random(3).nextBytes(upload);
+        TestClient c = uploadThenFin(40001, upload);
         readAll(c, 0);
         assertTrue(c.stepUntil(() -> received.size() == upload.length && limits.streams() == 0, 10_000),
             "target got " + received.size());
+        assertArrayEquals(upload, received.toByteArray());
+    }
+
+    /**
+     * Tor's EOF after the client's FIN: the gateway's side then ends LAST-ACK to CLOSED (not TIME-WAIT) while the
+     * client's last bytes, all acknowledged to the client, still wait on the SOCKS path (the SOCKS server reads
+     * nothing yet); every byte must still arrive and the flow be retired. The flow used to be retired at CLOSED at
+     * once with an abortive close, losing what the relay had not yet written into the SOCKS socket; here the
+     * kernel's send buffer grows to take everything before CLOSED, so this pins the order of the close and the
+     * delivery, while the lost-bytes case needs a full send buffer (CPU load) that a test cannot force portably.
+     */
+    @Test
+    void clientFinBeforeTorsEofStillDeliversEveryAcknowledgedByte() throws Exception {
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        socks.holdUploads(hold);
+        eofGate = new java.util.concurrent.CountDownLatch(1);
+        byte[] upload = new byte[400_000]; // more than the held SOCKS socket's window takes
+        new Random(11).nextBytes(upload);
+        TestClient c = uploadThenFin(40011, upload);
+        assertTrue(c.stepUntil(() -> c.conn.state() == TcpState.FIN_WAIT_2, 10_000),
+            () -> "the gateway acknowledged every byte and the FIN: client " + c.conn.state() + " "
+                + c.conn.describeSender(System.nanoTime()));
+        eofGate.countDown();
+        assertTrue(c.stepUntil(() -> c.conn.state() == TcpState.TIME_WAIT, 10_000), "Tor's EOF became a FIN");
+        c.step(300); // the client's last ACK moves the gateway's side to CLOSED with the bytes still held
+        hold.countDown();
+        assertTrue(c.stepUntil(() -> received.size() == upload.length && limits.streams() == 0, 10_000),
+            () -> "target got " + received.size() + " of " + upload.length);
         assertArrayEquals(upload, received.toByteArray());
     }
 

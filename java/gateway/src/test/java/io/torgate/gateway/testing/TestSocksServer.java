@@ -38,6 +38,7 @@ public final class TestSocksServer implements AutoCloseable {
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean stall;
+    private volatile java.util.concurrent.CountDownLatch uploadHold;
 
     /**
      * Listens on {@code bind} (in the calling thread's network namespace).
@@ -73,6 +74,11 @@ public final class TestSocksServer implements AutoCloseable {
     /** When on, new connections are accepted but the client's bytes are never read. */
     public void stall(boolean on) {
         stall = on;
+    }
+
+    /** Relays started from now on read none of the client's bytes until {@code until} opens (Tor slow to take). */
+    public void holdUploads(java.util.concurrent.CountDownLatch until) {
+        uploadHold = until;
     }
 
     public List<Request> requests() {
@@ -183,6 +189,10 @@ public final class TestSocksServer implements AutoCloseable {
             active.incrementAndGet();
             try {
                 Thread down = Thread.ofPlatform().daemon().name("socks-down").start(() -> copy(upstream, client));
+                java.util.concurrent.CountDownLatch hold = uploadHold;
+                if (hold != null) {
+                    hold.await();
+                }
                 if (!stall) {
                     copy(client, upstream);
                 } else {
