@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.torgate.gateway.classify.DropPolicy;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.PacketClassifier;
+import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.gateway.config.Cidr;
 import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.config.IdleKind;
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.Test;
  * two clients (A and B, demultiplexed by port), a real SOCKS5 server and a real target serving a large body.
  */
 class PolicyRelayTest {
+    private static final int WORKERS = 2;
     private static final String A = "10.137.0.5";
     private static final String B = "10.137.0.6";
     private static final String GATEWAY = "10.139.1.1";
@@ -103,7 +105,7 @@ class PolicyRelayTest {
             }
         };
         BufferBudget budget = new BufferBudget(256L << 20);
-        pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(2, 256, 32, IdleKind.BLOCK), classifier,
+        pipeline = new Pipeline(tun, new GatewayConfig.Pipeline(WORKERS, 256, 32, IdleKind.BLOCK), classifier,
             i -> new RelayHandler(settings, egress, limits, budget, keys, HostnameResolver.NONE, dns,
                 GatewaySocksPorts.NONE, 64));
         pipeline.start();
@@ -284,10 +286,19 @@ class PolicyRelayTest {
 
     @Test
     void newStreamsPerSecondIsATokenBucketPerClient() throws Exception {
-        // 1 new stream per second, depth 2: the third SYN within the same instant is refused.
+        // 1 new stream per second, depth 2: the third SYN within the same instant is refused. The bucket takes the
+        // worker's clock, one reading per turn: three SYNs of one reader batch, all for one shard, are handled at
+        // the same instant however loaded the machine is.
         start(policy(Firewall.ACCEPT_ALL, new ClientCaps(64, 64, 1, 2, 50, 100), DropPolicy.Action.REJECT));
-        TestClient[] bs = {connect(B, 43000), connect(B, 43001), connect(B, 43002)};
-        TestClient a = connect(A, 43003);
+        tun.hold();
+        TestClient[] bs = new TestClient[3];
+        for (int port = 43000, n = 0; n < bs.length; port++) {
+            if (Integer.remainderUnsigned(PacketInfo.flowHash(ip(B), port, ip(REMOTE), 80), WORKERS) == 0) {
+                bs[n++] = connect(B, port);
+            }
+        }
+        tun.release();
+        TestClient a = connect(A, 43100); // byPort: a port none of B's
         assertTrue(pumpUntil(() -> {
             int done = 0;
             for (TestClient c : bs) {

@@ -19,9 +19,25 @@ public final class FakeTun implements TunDevice {
         this.mtu = mtu;
     }
 
+    /** Packets injected while {@link #hold} is on, readable only after {@link #release}. */
+    private final List<byte[]> held = new ArrayList<>();
+    private boolean holding;
+
     /** Queues a packet for the gateway to read. */
-    public void inject(byte[] packet) {
-        inbound.add(packet.clone());
+    public synchronized void inject(byte[] packet) {
+        (holding ? held : inbound).add(packet.clone());
+    }
+
+    /** From now on injected packets wait, unseen by the gateway, until {@link #release}. */
+    public synchronized void hold() {
+        holding = true;
+    }
+
+    /** Makes the held packets readable at once: the gateway's next read takes them all, as one batch. */
+    public synchronized void release() {
+        holding = false;
+        inbound.addAll(held);
+        held.clear();
     }
 
     /** Next packet the gateway wrote, or null after the timeout. */
@@ -62,7 +78,7 @@ public final class FakeTun implements TunDevice {
     }
 
     @Override
-    public int read(PacketBatch batch, int firstSlot, int maxCount) {
+    public synchronized int read(PacketBatch batch, int firstSlot, int maxCount) {
         int n = 0;
         ByteBuffer buf = batch.buffer();
         while (n < maxCount) {
