@@ -288,13 +288,17 @@ class PolicyRelayTest {
     void newStreamsPerSecondIsATokenBucketPerClient() throws Exception {
         // 1 new stream per second, depth 2: the third SYN within the same instant is refused. The bucket takes the
         // worker's clock, one reading per turn: three SYNs of one reader batch, all for one shard, are handled at
-        // the same instant however loaded the machine is.
+        // the same instant however loaded the machine is. B's clients do not retransmit their SYN within the test
+        // (a starved test thread could otherwise let the refused client's 1 s SYN retransmission reach the
+        // gateway before it took the RST, and the refilled bucket rightly admits that one: 3 opened, not 2).
         start(policy(Firewall.ACCEPT_ALL, new ClientCaps(64, 64, 1, 2, 50, 100), DropPolicy.Action.REJECT));
         tun.hold();
         TestClient[] bs = new TestClient[3];
         for (int port = 43000, n = 0; n < bs.length; port++) {
             if (Integer.remainderUnsigned(PacketInfo.flowHash(ip(B), port, ip(REMOTE), 80), WORKERS) == 0) {
-                bs[n++] = connect(B, port);
+                bs[n] = new TestClient(tun, B, port, REMOTE, 80, 64 << 10,
+                    cfg -> cfg.rto(200_000_000L, 60_000_000_000L, 60_000_000_000L));
+                byPort.put(port, bs[n++]);
             }
         }
         tun.release();

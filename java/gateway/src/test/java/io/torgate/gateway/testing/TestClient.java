@@ -41,8 +41,14 @@ public final class TestClient {
     };
 
     public TestClient(FakeTun tun, String src, int srcPort, String dst, int dstPort, int bufferBytes) {
+        this(tun, src, srcPort, dst, dstPort, bufferBytes, java.util.function.UnaryOperator.identity());
+    }
+
+    /** With the client stack's configuration adjusted by {@code tune} (e.g. its retransmission timeouts). */
+    public TestClient(FakeTun tun, String src, int srcPort, String dst, int dstPort, int bufferBytes,
+                      java.util.function.UnaryOperator<TcpConfig> tune) {
         this.tun = tun;
-        TcpConfig cfg = new TcpConfig().mtu(tun.mtu()).receiveBuffer(bufferBytes).sendBuffer(bufferBytes);
+        TcpConfig cfg = tune.apply(new TcpConfig().mtu(tun.mtu()).receiveBuffer(bufferBytes).sendBuffer(bufferBytes));
         conn = new TcpConnection(cfg, new IsnGenerator(), counters);
         conn.open(Packets.ip(src), srcPort, Packets.ip(dst), dstPort);
         conn.connect(System.nanoTime());
