@@ -6,6 +6,7 @@ import io.torgate.stack.TcpConfig;
 import io.torgate.stack.TcpConnection;
 import io.torgate.stack.TcpCounters;
 import io.torgate.stack.TcpSegment;
+import io.torgate.stack.TcpState;
 import io.torgate.stack.TimerWheel;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
@@ -59,6 +60,8 @@ final class InteropServer implements Runnable {
     volatile long closed;
     volatile long badIpv4;
     volatile long noFlow;
+    /** Segments for a flow whose connection closed earlier in the same loop iteration (dropped, see inbound). */
+    volatile long lateSegments;
 
     /**
      * @param inbound impairment between the TUN and the stack, or null
@@ -154,6 +157,15 @@ final class InteropServer implements Runnable {
                 noFlow++;
                 return;
             }
+        } else if (f.conn.state() == TcpState.CLOSED) {
+            // Its connection closed earlier in this loop iteration (LAST-ACK ended by the ACK of our FIN) and the
+            // flow is reaped in serve(): for the stack it no longer exists, so the segment is dropped like one
+            // without a flow. Under CPU load such late segments are real: a retransmission timer fires before the
+            // ACK that would have cancelled it is read, and the kernel's TIME-WAIT answers the spurious copy with a
+            // duplicate ACK. Fed to the CLOSED connection instead, it would be answered with a RST (RFC 9293
+            // §3.10.7.1) whenever it landed in the same read batch as the closing ACK, and in the next batch not.
+            lateSegments++;
+            return;
         }
         f.conn.onSegment(seg, now);
         markDirty(f);
@@ -203,7 +215,8 @@ final class InteropServer implements Runnable {
     /** Statistics for failure messages (read after the server thread stopped, or racy but harmless). */
     String describe() {
         return "flows=" + flowCount + " accepted=" + accepted + " closed=" + closed + " badIpv4=" + badIpv4
-                + " noFlow=" + noFlow + " txWritten=" + tx.written + " txDroppedFull=" + tx.droppedFull
+                + " noFlow=" + noFlow + " lateSegments=" + lateSegments + " txWritten=" + tx.written
+                + " txDroppedFull=" + tx.droppedFull
                 + " txRefusedCorrupt=" + tx.refusedCorrupt
                 + " badTcpChecksum=" + counters.wireErrors(WireError.BAD_CHECKSUM)
                 + " retransmits=" + counters.get(TcpCounters.RETRANSMITS)
