@@ -133,6 +133,8 @@ SocksPort 127.0.0.1:9050 IsolateSOCKSAuth ExtendedErrors
 SocksPort $GW_ADDR:9050 IsolateSOCKSAuth IsolateClientAddr ExtendedErrors
 ControlSocket $RUN/control
 CookieAuthentication 1
+# As deploy/defaults/torrc.defaults: conflux weakens per-client isolation (java/tor Torrc.CONFLUX_OFF).
+ConfluxEnabled 0
 EOF
   } >"$d/torrc"
   ip netns exec "$GW" tor -f "$d/torrc" --hush >"$d/start.log" 2>&1 \

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The torrc of a managed tor: Unix {@code SocksPort} with {@code IsolateSOCKSAuth ExtendedErrors}, a
  * {@code ControlSocket} with cookie authentication, the {@code DataDirectory}, {@code __OwningControllerProcess}
- * (tor exits when the gateway's JVM does), then the user's extra torrc appended verbatim, like TorVM's override
- * file, so it may add bridges, a TestingTorNetwork, or more ports.
+ * (tor exits when the gateway's JVM does), {@code ConfluxEnabled 0} (see {@link #CONFLUX_OFF}), then the user's extra
+ * torrc appended verbatim, like TorVM's override file, so it may add bridges, a TestingTorNetwork, or more ports.
  *
  * <p>Immutable; thread-safe.
  *
@@ -24,6 +24,21 @@ import java.util.concurrent.TimeUnit;
  * @param extra     text appended after the generated lines ("" for none)
  */
 public record Torrc(Path torBinary, Path dataDir, Path runDir, String extra) {
+    /**
+     * Conflux (proposal 329; tor >= 0.4.8, on by default through the consensus) is turned off because it weakens
+     * the per-client, per-epoch isolation that torgate builds from SOCKS credentials. In tor's conflux pool a linked
+     * set is checked for a new stream's isolation on its first leg only ({@code conflux_get_circ_for_conn}), the
+     * isolation fields are set on the leg the stream was attached to and are not copied to the other legs
+     * ({@code conflux_sync_circ_fields} copies stream ids and dirtiness only), and all legs share the set's
+     * streams. When that first leg closes (a relay failure, or our own CLOSECIRCUIT on NEWNYM), the surviving leg
+     * still carries the old streams yet looks unused to the isolation check, so a stream with other SOCKS
+     * credentials (another client, or the same client's next epoch) can join it: seen in the lab in session 2. With
+     * conflux off one isolation group is one circuit, which is what IsolateSOCKSAuth promises.
+     */
+    static final String CONFLUX_OFF = "ConfluxEnabled 0";
+    private static final String CONFLUX_COMMENT = "# Conflux off: linked legs do not share their isolation fields, so"
+        + " another client's stream\n# can join a set that carries this client's streams (see Torrc.java).\n";
+
     public Path socksSocket() {
         return runDir.resolve("socks.sock");
     }
@@ -52,6 +67,7 @@ public record Torrc(Path torBinary, Path dataDir, Path runDir, String extra) {
         sb.append("__OwningControllerProcess ").append(owningPid).append('\n');
         sb.append("Log notice stdout\n");
         sb.append("SafeLogging 1\n");
+        sb.append(CONFLUX_COMMENT).append(CONFLUX_OFF).append('\n');
         if (!extra.isBlank()) {
             sb.append("# --- extra torrc ---\n").append(extra);
             if (!extra.endsWith("\n")) {

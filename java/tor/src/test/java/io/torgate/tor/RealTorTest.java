@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Acceptance of issue 5 against a real tor: a {@link ManagedTor} client on the lab's private Tor network
  * ({@code test-vms/tornet.sh}), isolation asserted from tor's own STREAM events (circuit ids), never our logs.
- * The client runs with {@code ConfluxEnabled 0} (TORNET.md pitfall 5) so one isolation group is one circuit.
+ * The managed torrc has {@code ConfluxEnabled 0} (see {@link Torrc}; TORNET.md pitfall 5), so one isolation group is
+ * one circuit.
  * Targets: listeners this test opens on the root end of the lab link (never a relay's ports, pitfall 3) and the
  * lab's web servers.
  */
@@ -59,8 +60,7 @@ class RealTorTest {
         target1 = new HoldServer(hostIp);
         target2 = new HoldServer(hostIp);
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgtor");
-        torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"),
-                net.clientTorrc() + "\nConfluxEnabled 0\n");
+        torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 2_000, 5_000));
         tor.addStateListener(states::add);
         tor.addControlListener(new ControlEventListener() {
