@@ -3,7 +3,7 @@ package io.torgate.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.torgate.gateway.testing.LabTorNet;
+import io.torgate.tor.TorNet;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ class ManagedTorStartTest {
             data_dir = "%s/data"
             run_dir = "%s/run"
             extra_torrc = "%s"
-            """.formatted(LabTorNet.torBinary(), dir, dir, extra));
+            """.formatted(TorNet.torBinary(), dir, dir, extra));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream saved = System.err;
         int rc;

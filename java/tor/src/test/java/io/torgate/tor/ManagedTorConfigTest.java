@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The generated torrc and the verify-config gate, against the installed tor (no network needed). */
 @org.junit.jupiter.api.Tag("tor")
 class ManagedTorConfigTest {
-    static final Path TOR = Path.of(Files.isExecutable(Path.of("/usr/bin/tor")) ? "/usr/bin/tor" : "/usr/sbin/tor");
+    static final Path TOR = TorNet.torBinary();
 
     @Test
     void rendersRequiredLinesThenExtra(@TempDir Path dir) {

@@ -60,7 +60,7 @@ class RealTorTest {
         target1 = new HoldServer(hostIp);
         target2 = new HoldServer(hostIp);
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgtor");
-        torrc = new Torrc(ManagedTorConfigTest.TOR, dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
+        torrc = new Torrc(TorNet.torBinary(), dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 2_000, 5_000));
         tor.addStateListener(states::add);
         tor.addControlListener(new ControlEventListener() {

@@ -9,17 +9,50 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The lab's private Tor network ({@code test-vms/tornet.sh}): brings it up (or reuses it when it is already up;
- * other suites share it, so tests never take it down) and reads its {@code env} variables.
+ * The lab's private Tor network ({@code test-vms/tornet.sh}) for tests tagged {@code tor}: brings it up (or reuses
+ * it when it is already up; other suites share it, so tests never take it down unless they started it) and reads
+ * its {@code env} variables, e.g. {@code TORNET_CLIENT_TORRC} (the fragment a client tor needs) and
+ * {@code TORNET_WEB_IP}. The one copy of this helper: the gateway's tests use it through this module's test-jar.
+ *
+ * <p>Immutable after {@link #up()}; thread-safe.
  */
-final class TorNet {
-    final Map<String, String> env;
+public final class TorNet {
+    private final Map<String, String> env;
 
     private TorNet(Map<String, String> env) {
         this.env = env;
     }
 
-    static Path repoRoot() {
+    /** Brings the network up (or finds it up), bounded to four minutes. */
+    public static TorNet up() throws IOException, InterruptedException {
+        run(240, "up");
+        Map<String, String> env = new HashMap<>();
+        for (String line : run(30, "env").split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", ""));
+            }
+        }
+        return new TorNet(env);
+    }
+
+    /** True when {@code tornet.sh status} finds the network up (a test that starts it may then take it down). */
+    public static boolean isUp() throws IOException, InterruptedException {
+        try {
+            run(10, "status");
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code tornet.sh down}: only for a test that found the network down and started it. */
+    public static void down() throws IOException, InterruptedException {
+        run(60, "down");
+    }
+
+    /** The repository root: the first directory above the working directory holding {@code test-vms/tornet.sh}. */
+    public static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.exists(p.resolve("test-vms/tornet.sh"))) {
             p = p.getParent();
@@ -30,48 +63,36 @@ final class TorNet {
         return p;
     }
 
-    static TorNet up() throws IOException, InterruptedException {
-        Path script = repoRoot().resolve("test-vms/tornet.sh");
-        run(script, 240, "up");
-        Map<String, String> env = new HashMap<>();
-        for (String line : run(script, 30, "env").split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", ""));
-            }
-        }
-        return new TorNet(env);
+    /** The tor binary Debian installs. */
+    public static Path torBinary() {
+        return Path.of(Files.isExecutable(Path.of("/usr/bin/tor")) ? "/usr/bin/tor" : "/usr/sbin/tor");
     }
 
-    private static String run(Path script, int timeoutSeconds, String... args)
-            throws IOException, InterruptedException {
-        String[] cmd = new String[args.length + 2];
-        cmd[0] = "bash";
-        cmd[1] = script.toString();
-        System.arraycopy(args, 0, cmd, 2, args.length);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    private static String run(int timeoutSeconds, String arg) throws IOException, InterruptedException {
+        Path script = repoRoot().resolve("test-vms/tornet.sh");
+        Process p = new ProcessBuilder("bash", script.toString(), arg).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IOException("tornet.sh " + String.join(" ", args) + " timed out");
+            throw new IOException("tornet.sh " + arg + " timed out");
         }
         String text = new String(out, StandardCharsets.UTF_8);
         if (p.exitValue() != 0) {
-            throw new IOException("tornet.sh " + String.join(" ", args) + " failed:\n" + text);
+            throw new IOException("tornet.sh " + arg + " failed:\n" + text);
         }
         return text;
     }
 
     /** The client torrc fragment (DirAuthority lines, TestingTorNetwork, ...). */
-    String clientTorrc() throws IOException {
-        return Files.readString(Path.of(env.get("TORNET_CLIENT_TORRC")));
+    public String clientTorrc() throws IOException {
+        return Files.readString(Path.of(get("TORNET_CLIENT_TORRC")));
     }
 
     /**
      * The root namespace's address on the lab link ({@code TORNET_ROOT_IF}): exits route to it, so listeners bound
      * there are stream targets that are not relay ports (TORNET.md pitfall 3).
      */
-    String rootAddress() throws IOException, InterruptedException {
+    public String rootAddress() throws IOException, InterruptedException {
         String dev = get("TORNET_ROOT_IF");
         Process p = new ProcessBuilder("ip", "-4", "-o", "addr", "show", "dev", dev).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -83,7 +104,8 @@ final class TorNet {
         return m.group(1);
     }
 
-    String get(String key) {
+    /** A variable of {@code tornet.sh env}; fails when it is missing. */
+    public String get(String key) {
         String v = env.get(key);
         if (v == null) {
             throw new IllegalStateException("tornet.sh env has no " + key);

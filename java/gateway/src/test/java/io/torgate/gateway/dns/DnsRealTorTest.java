@@ -17,6 +17,7 @@ import io.torgate.tor.IsolationProfile;
 import io.torgate.tor.Socks5Blocking;
 import io.torgate.tor.ManagedTor;
 import io.torgate.tor.StreamEvent;
+import io.torgate.tor.TorNet;
 import io.torgate.tor.Torrc;
 import io.torgate.wire.Dns;
 import java.nio.ByteBuffer;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * ({@code test-vms/tornet.sh up}, reused when already up) whose exits resolve the zone {@code lab.test}. Two
  * client addresses look up names of the zone, a name that does not exist and a PTR; isolation is asserted on
  * tor's own STREAM events: each RESOLVE stream carries the credentials of the client that asked, and A's and
- * B's lookups ride different circuits ({@code ConfluxEnabled 0}, TORNET.md pitfall 5).
+ * B's lookups ride different circuits (the managed torrc has {@code ConfluxEnabled 0}; TORNET.md pitfall 5).
  */
 @Tag("tor")
 @Timeout(value = 120)
@@ -57,21 +57,17 @@ class DnsRealTorTest {
     private static Path dir;
     private static ManagedTor tor;
     private static DnsHarness h;
-    private static Map<String, String> env;
+    private static TorNet net;
     private static boolean startedNetwork;
     private static final List<StreamEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     @Timeout(value = 400)
     static void start() throws Exception {
-        Path script = repo().resolve("test-vms/tornet.sh");
-        startedNetwork = sh(script, 10, "status") != 0;
-        assertEquals(0, sh(script, 240, "up"), "tornet.sh up");
-        env = envOf(script);
+        startedNetwork = !TorNet.isUp();
+        net = TorNet.up();
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgdns");
-        Path bin = Path.of(Files.isExecutable(Path.of("/usr/bin/tor")) ? "/usr/bin/tor" : "/usr/sbin/tor");
-        String fragment = Files.readString(Path.of(env.get("TORNET_CLIENT_TORRC")));
-        Torrc torrc = new Torrc(bin, dir.resolve("data"), dir.resolve("run"), fragment + "\nConfluxEnabled 0\n");
+        Torrc torrc = new Torrc(TorNet.torBinary(), dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 90_000, 500, 5_000));
         tor.addControlListener(new ControlEventListener() {
             @Override
@@ -118,14 +114,14 @@ class DnsRealTorTest {
             }
         }
         if (startedNetwork) {
-            sh(repo().resolve("test-vms/tornet.sh"), 60, "down");
+            TorNet.down();
         }
     }
 
     @Test
     void twoClientsResolveTheZoneEachWithItsOwnCredentials() throws Exception {
-        int web = (int) io.torgate.gateway.dns.VirtualMap.parseAddress(env.get("TORNET_WEB_IP"));
-        int web2 = (int) io.torgate.gateway.dns.VirtualMap.parseAddress(env.get("TORNET_WEB2_IP"));
+        int web = (int) io.torgate.gateway.dns.VirtualMap.parseAddress(net.get("TORNET_WEB_IP"));
+        int web2 = (int) io.torgate.gateway.dns.VirtualMap.parseAddress(net.get("TORNET_WEB2_IP"));
         for (int client : new int[] {A, B}) {
             assertEquals(web, addressOf(parse(h.ask(client, SERVER, query(1, "web.lab.test", Dns.TYPE_A, 1232),
                 40_000), 1, "web.lab.test", Dns.TYPE_A)));
@@ -212,37 +208,5 @@ class DnsRealTorTest {
         return events.stream()
             .filter(e -> "SENTRESOLVE".equals(e.status()) && password.equals(passwordByStream.get(e.streamId())))
             .map(StreamEvent::circuitId).collect(Collectors.toSet());
-    }
-
-    private static Path repo() {
-        Path p = Path.of("").toAbsolutePath();
-        while (!Files.exists(p.resolve("test-vms/tornet.sh"))) {
-            p = p.getParent();
-        }
-        return p;
-    }
-
-    private static int sh(Path script, int seconds, String arg) throws Exception {
-        Process p = new ProcessBuilder("bash", script.toString(), arg).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
-    }
-
-    private static Map<String, String> envOf(Path script) throws Exception {
-        Process p = new ProcessBuilder("bash", script.toString(), "env").start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(30, TimeUnit.SECONDS);
-        Map<String, String> m = new HashMap<>();
-        for (String line : out.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                m.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", ""));
-            }
-        }
-        return m;
     }
 }

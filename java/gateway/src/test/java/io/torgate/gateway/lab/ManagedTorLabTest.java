@@ -10,8 +10,8 @@ import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.config.ConfigLoader;
 import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.relay.HostnameResolver;
-import io.torgate.gateway.testing.LabTorNet;
 import io.torgate.tor.ManagedTor;
+import io.torgate.tor.TorNet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -32,7 +32,7 @@ class ManagedTorLabTest {
 
     @Test
     void killedTorMeansRstThenRestartAndRecovery() throws Exception {
-        LabTorNet net = LabTorNet.up();
+        TorNet net = TorNet.up();
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "tgmt");
         Path extra = dir.resolve("extra.torrc");
         Files.writeString(extra, net.clientTorrc());
@@ -98,7 +98,7 @@ class ManagedTorLabTest {
      * A veth between the lab's gw namespace and tornet's: routes to the relays and services for the gateway's own
      * sockets (its tor); deleted with the gw namespace.
      */
-    private static void linkToTornet(Lab lab, LabTorNet net) throws Exception {
+    private static void linkToTornet(Lab lab, TorNet net) throws Exception {
         String ns = net.get("TORNET_NS");
         lab.gw.sh("ip link add " + LINK + " type veth peer name " + LINK + "n netns " + ns
             + " && ip addr add 10.253.77.2/30 dev " + LINK + " && ip link set " + LINK + " up"

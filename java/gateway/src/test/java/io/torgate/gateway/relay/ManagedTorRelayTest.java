@@ -16,7 +16,6 @@ import io.torgate.gateway.config.IdleKind;
 import io.torgate.gateway.egress.EgressGuard;
 import io.torgate.gateway.pipeline.Pipeline;
 import io.torgate.gateway.testing.FakeTun;
-import io.torgate.gateway.testing.LabTorNet;
 import io.torgate.gateway.testing.Packets;
 import io.torgate.gateway.testing.TestClient;
 import io.torgate.stack.BufferBudget;
@@ -24,6 +23,7 @@ import io.torgate.stack.TcpConnection;
 import io.torgate.tor.ClientEpochs;
 import io.torgate.tor.IsolationKeys;
 import io.torgate.tor.ManagedTor;
+import io.torgate.tor.TorNet;
 import io.torgate.tor.Torrc;
 import io.torgate.wire.Tcp;
 import java.net.UnixDomainSocketAddress;
@@ -72,10 +72,10 @@ class ManagedTorRelayTest {
 
     @Test
     void deadTorMeansRstThenRestartRecovers() throws Exception {
-        LabTorNet net = LabTorNet.up();
+        TorNet net = TorNet.up();
         String web = net.get("TORNET_WEB_IP");
         dir = Files.createTempDirectory(Path.of("/tmp"), "tgmtor");
-        Torrc torrc = new Torrc(LabTorNet.torBinary(), dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
+        Torrc torrc = new Torrc(TorNet.torBinary(), dir.resolve("data"), dir.resolve("run"), net.clientTorrc());
         tor = new ManagedTor(new ManagedTor.Settings(torrc, 120_000, 500, 2_000));
         tor.start();
         RelaySettings settings = new RelaySettings(tor.socksAddress(), 30_000_000_000L, 1500, 64 << 10, 32 << 10,
