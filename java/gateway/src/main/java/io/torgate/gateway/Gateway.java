@@ -117,19 +117,41 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Opens the TUN with offload when configured, and without when the kernel refuses TUNSETOFFLOAD. */
-    private static TunDevice openTun(GatewayConfig.Tun t) throws IOException {
-        TunConfig.Builder b = TunConfig.builder(t.name()).mtu(t.mtu())
-            .ipv4(t.address().network(), t.address().prefixLength());
+    /**
+     * Opens the TUN's first queue with offload when configured, and without when the kernel refuses
+     * TUNSETOFFLOAD. With more than one queue it is opened with IFF_MULTI_QUEUE (one queue: the single-fd path).
+     */
+    private static TunDevice openTun(GatewayConfig.Tun t, int queues) throws IOException {
         if (t.offload()) {
             try {
-                return TunDevice.open(b.segmentationOffload(true).build());
+                return TunDevice.open(tunConfig(t, t.name(), queues, true));
             } catch (TunException e) {
                 LOG.log(Level.WARNING, "TUN {0}: offload refused ({1}); using the plain path", t.name(), e.getMessage());
-                b.segmentationOffload(false).vnetHeader(false);
             }
         }
-        return TunDevice.open(b.build());
+        return TunDevice.open(tunConfig(t, t.name(), queues, false));
+    }
+
+    private static TunConfig tunConfig(GatewayConfig.Tun t, String name, int queues, boolean offload) {
+        return TunConfig.builder(name).mtu(t.mtu()).ipv4(t.address().network(), t.address().prefixLength())
+            .multiQueue(queues > 1).segmentationOffload(offload).build();
+    }
+
+    /**
+     * The TUN's queues: the first (see {@link #openTun}), then the others on the same interface with the same
+     * flags (a multi-queue TUN's flags are the device's: a queue opened without the virtio-net header would turn
+     * it off for all). Each is closed at teardown.
+     */
+    private List<TunDevice> openTunQueues(GatewayConfig.Tun t, int queues) throws IOException {
+        tun = openTun(t, queues);
+        teardowns.push(new Teardown("tun " + tun.name(), tun));
+        List<TunDevice> all = new ArrayList<>(List.of(tun));
+        for (int q = 1; q < queues; q++) {
+            TunDevice d = TunDevice.open(tunConfig(t, tun.name(), queues, tun.segmentationOffload()));
+            teardowns.push(new Teardown("tun " + tun.name() + " queue " + q, d));
+            all.add(d);
+        }
+        return all;
     }
 
     private void build(GatewayConfig config, HostnameResolver names) throws IOException {
@@ -138,10 +160,10 @@ public final class Gateway implements AutoCloseable {
         BooleanSupplier torReady = startTor(config, endpoints);
         SocketAddress socks = endpoints.get(0);
         GatewayConfig.Tun t = config.tun();
-        tun = openTun(t);
-        teardowns.push(new Teardown("tun " + tun.name(), tun));
-        LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2}, {3})", tun.name(), tun.mtu(), tun.isNative() ? "JNI" : "JNA",
-            tun.segmentationOffload() ? "checksum + TCP segmentation offload" : "no offload");
+        List<TunDevice> tunQueues = openTunQueues(t, t.queueCount(config.pipeline().workers()));
+        LOG.log(Level.INFO, "TUN {0} open (mtu {1}, {2}, {3}, {4} queue(s))", tun.name(), tun.mtu(),
+            tun.isNative() ? "JNI" : "JNA",
+            tun.segmentationOffload() ? "checksum + TCP segmentation offload" : "no offload", tunQueues.size());
         startCapture(config.capture());
 
         GatewayConfig.Limits l = config.limits();
@@ -181,7 +203,7 @@ public final class Gateway implements AutoCloseable {
         served.addAll(socksPorts.ports());
         PacketClassifier classifier = new PacketClassifier(config.network().clientRanges(),
             config.network().gatewayAddresses(), served, config.drops(), config.dns().enabled());
-        pipeline = new Pipeline(tun, config.pipeline(), classifier, shard -> {
+        pipeline = new Pipeline(tunQueues, config.pipeline(), classifier, shard -> {
             RelayHandler h = new RelayHandler(relay, egress, limits, budget, keys, resolver, dnsQueries, socksPorts,
                 flowsPerShard);
             handlers.add(h);

@@ -77,6 +77,22 @@ public final class PacketClassifier {
         this.policy = policy;
     }
 
+    private PacketClassifier(PacketClassifier settings) {
+        this.dnsServed = settings.dnsServed;
+        this.clientRanges = settings.clientRanges;
+        this.gatewayAddresses = settings.gatewayAddresses;
+        System.arraycopy(settings.servedTcpPorts, 0, servedTcpPorts, 0, servedTcpPorts.length);
+        this.policy = settings.policy;
+    }
+
+    /**
+     * A classifier with the same settings and its own scratch state and counters: one per reader thread (a
+     * multi-queue TUN has a reader per queue), since a classifier is confined to the thread that calls it.
+     */
+    public PacketClassifier copy() {
+        return new PacketClassifier(this);
+    }
+
     /** This classifier's counters (read from any thread). */
     public DropCounters counters() {
         return counters;

@@ -63,9 +63,16 @@ public final class ConfigLoader {
                     + ": unknown section (known: " + String.join(", ", new java.util.TreeSet<>(SECTIONS)) + ")");
             }
         }
-        GatewayConfig.Tun tun = tun(new TomlSection(fileName, toml, "tun", errors));
+        TomlSection tunSection = new TomlSection(fileName, toml, "tun", errors);
+        GatewayConfig.Tun tun = tun(tunSection);
         GatewayConfig.Network network = network(new TomlSection(fileName, toml, "network", errors));
         GatewayConfig.Pipeline pipeline = pipeline(new TomlSection(fileName, toml, "pipeline", errors));
+        if (tun.queues() > pipeline.workers()) {
+            // Worker w writes on queue w % queues, and the kernel steers a flow to the queue its replies were
+            // written on: a queue no worker writes on would only ever see the first packets of new flows.
+            tunSection.error("queues", "must be at most pipeline.workers (" + pipeline.workers() + "), got "
+                + tun.queues());
+        }
         GatewayConfig.Tor tor = tor(new TomlSection(fileName, toml, "tor", errors));
         GatewayConfig.Socks socks = socks(new TomlSection(fileName, toml, "socks", errors), tor.managed());
         GatewayConfig.Limits limits = limits(new TomlSection(fileName, toml, "limits", errors));
@@ -92,8 +99,25 @@ public final class ConfigLoader {
         int mtu = (int) s.integer("mtu", 1500, 576, 65535);
         Cidr address = s.parsed("address", Cidr.parse("10.139.1.254/32"), Cidr::parse);
         boolean offload = s.bool("offload", true);
+        int queues = queues(s);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Tun(name, mtu, address, offload);
+        return new GatewayConfig.Tun(name, mtu, address, offload, queues);
+    }
+
+    /** {@code [tun] queues}: {@code "auto"} or an integer 1..64; 1 when absent. */
+    private static int queues(TomlSection s) {
+        Object raw = s.raw("queues");
+        if (raw == null) {
+            return 1;
+        }
+        if ("auto".equals(raw)) {
+            return GatewayConfig.Tun.AUTO_QUEUES;
+        }
+        if (raw instanceof Long v && v >= 1 && v <= GatewayConfig.Tun.MAX_QUEUES) {
+            return v.intValue();
+        }
+        s.error("queues", "must be \"auto\" or 1.." + GatewayConfig.Tun.MAX_QUEUES + " (got " + raw + ")");
+        return 1;
     }
 
     private static GatewayConfig.Network network(TomlSection s) {

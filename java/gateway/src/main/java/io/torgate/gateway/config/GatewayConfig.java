@@ -153,11 +153,28 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param address the TUN's own address and prefix (never a client's next hop: clients route via policy rules)
      * @param offload open the TUN with a virtio-net header and checksum + TCP segmentation offload (64 KiB TCP
      *                super-segments both ways), falling back to the plain path when the kernel refuses it
+     * @param queues TUN queues (IFF_MULTI_QUEUE fds, one reader each) 1..64, or {@link #AUTO_QUEUES}: one per
+     *               worker when there is more than one worker; 1 is the single-fd path without IFF_MULTI_QUEUE
      */
-    public record Tun(String name, int mtu, Cidr address, boolean offload) {
-        /** With offload on (the default). */
+    public record Tun(String name, int mtu, Cidr address, boolean offload, int queues) {
+        /** {@code queues = "auto"}: one queue per worker (see {@link #queueCount}). */
+        public static final int AUTO_QUEUES = 0;
+        /** Most queues (and workers): the pipeline's per-batch wake-up set is one 64-bit mask. */
+        public static final int MAX_QUEUES = 64;
+
+        /** One queue (the default). */
+        public Tun(String name, int mtu, Cidr address, boolean offload) {
+            this(name, mtu, address, offload, 1);
+        }
+
+        /** With offload on (the default) and one queue. */
         public Tun(String name, int mtu, Cidr address) {
             this(name, mtu, address, true);
+        }
+
+        /** The queues to open for {@code workers} workers: {@code auto} gives one per worker. */
+        public int queueCount(int workers) {
+            return queues == AUTO_QUEUES ? Math.max(1, workers) : queues;
         }
     }
 

@@ -75,6 +75,12 @@ final class TomlSection {
         errors.add(where + ": " + key + ": " + message);
     }
 
+    /** The value of {@code key} as tomlj has it (String, Long, Boolean, ...), or null when absent; marks it known. */
+    Object raw(String key) {
+        known.add(key);
+        return table == null ? null : table.get(List.of(key));
+    }
+
     String string(String key, String fallback) {
         known.add(key);
         if (table == null || !table.contains(List.of(key))) {

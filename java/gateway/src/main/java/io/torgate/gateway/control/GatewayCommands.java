@@ -78,6 +78,8 @@ public final class GatewayCommands {
         j.put("syns_in_flight", state.limits().synsInFlight());
         j.put("ring_occupancy", state.pipeline().ringOccupancy());
         j.put("packets_in", state.pipeline().packetsIn());
+        j.put("queues", queues());
+        j.put("misqueued_tcp_packets", state.pipeline().misqueued());
         j.put("buffer_used_bytes", state.budget().used());
         j.put("buffer_max_bytes", state.budget().max());
         j.put("drops", drops);
@@ -94,12 +96,25 @@ public final class GatewayCommands {
             .append(" SYN(s) waiting for tor\n");
         sb.append("ring      ").append(state.pipeline().ringOccupancy()).append(" event(s) queued, ")
             .append(state.pipeline().packetsIn()).append(" packet(s) in\n");
+        if (state.pipeline().queues() > 1) {
+            sb.append("queues    ").append(queues()).append(" packet(s) in per TUN queue, ")
+                .append(state.pipeline().misqueued()).append(" TCP packet(s) on another worker's queue\n");
+        }
         sb.append("buffers   ").append(mib(state.budget().used())).append(" of ").append(mib(state.budget().max()))
             .append('\n');
         Table d = new Table("DROP REASON", "COUNT");
         drops.forEach((k, v) -> d.row(k, v));
         sb.append(d.size() == 0 ? "drops     none\n" : d.toString());
         return ControlReply.ok(sb.toString());
+    }
+
+    /** Packets read per TUN queue, in queue order. */
+    private List<Long> queues() {
+        List<Long> in = new java.util.ArrayList<>();
+        for (int q = 0; q < state.pipeline().queues(); q++) {
+            in.add(state.pipeline().packetsIn(q));
+        }
+        return in;
     }
 
     ControlReply clients(ControlRequest r) throws Exception {

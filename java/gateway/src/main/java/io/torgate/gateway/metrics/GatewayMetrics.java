@@ -40,6 +40,13 @@ public final class GatewayMetrics {
         }
         p.family("torgate_packets_in_total", "counter", "Packets read from the TUN into the ring.")
             .sample("torgate_packets_in_total", state.pipeline().packetsIn());
+        p.family("torgate_queue_packets_in_total", "counter", "Packets read from each TUN queue into its ring.");
+        for (int q = 0; q < state.pipeline().queues(); q++) {
+            p.sample("torgate_queue_packets_in_total", state.pipeline().packetsIn(q), "queue", Integer.toString(q));
+        }
+        p.family("torgate_misqueued_tcp_packets_total", "counter",
+            "TCP packets the kernel delivered on a TUN queue other than their worker's (flow steering missed).")
+            .sample("torgate_misqueued_tcp_packets_total", state.pipeline().misqueued());
         p.family("torgate_ring_occupancy", "gauge", "Ring events published but not yet consumed by every worker.")
             .sample("torgate_ring_occupancy", state.pipeline().ringOccupancy());
         streams(p, shards);

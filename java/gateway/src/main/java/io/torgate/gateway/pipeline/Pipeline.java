@@ -10,6 +10,7 @@ import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,9 @@ import java.util.function.IntFunction;
 
 /**
  * The packet path: one reader thread (TUN → ring, classify), N shard workers (ring + selector + timers → TUN).
- * Built and started once; {@link #close()} stops the reader, then each worker (which ends its flows and closes
+ * With a multi-queue TUN ({@code [tun] queues} &gt; 1): one reader, ring and classifier per queue, every worker
+ * draining every ring for its shard and writing on queue {@code worker % queues} (see {@link TunReader} for why
+ * that keeps a flow on its worker's queue). Built and started once; {@link #close()} stops the reader, then each worker (which ends its flows and closes
  * its sockets), and joins them. Does not own the TUN: the caller closes it after this.
  *
  * <p>Thread-safety: {@link #start()} and {@link #close()} from one controlling thread; counters from any.
@@ -33,10 +36,11 @@ public final class Pipeline implements AutoCloseable {
     static final int TX_FRAMES = 8;
 
     private final TunDevice tun;
-    private final RingBuffer<PacketEvent> ring;
-    private final PacketClassifier classifier;
+    private final RingBuffer<PacketEvent>[] rings;
+    /** One per reader: a classifier is confined to its reader's thread. */
+    private final PacketClassifier[] classifiers;
     private final ShardWorker[] workers;
-    private final TunReader reader;
+    private final TunReader[] readers;
     private final List<TxQueue> transmitters = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -57,31 +61,67 @@ public final class Pipeline implements AutoCloseable {
      */
     public Pipeline(TunDevice tun, GatewayConfig.Pipeline pipeline, PacketClassifier classifier,
                     IntFunction<ShardHandler> handlers, CaptureTap capture) throws IOException {
-        this.tun = tun;
-        this.classifier = classifier;
+        this(List.of(tun), pipeline, classifier, handlers, capture);
+    }
+
+    /**
+     * Over the queues of one TUN: {@code queues.get(q)} is read by reader {@code q} and written by the workers
+     * {@code w} with {@code w % queues.size() == q}. All queues share the first one's MTU and offload state.
+     *
+     * @param classifier the classifier of reader 0; the other readers get {@linkplain PacketClassifier#copy copies}
+     */
+    @SuppressWarnings("unchecked")
+    public Pipeline(List<TunDevice> queues, GatewayConfig.Pipeline pipeline, PacketClassifier classifier,
+                    IntFunction<ShardHandler> handlers, CaptureTap capture) throws IOException {
+        if (queues.isEmpty() || queues.size() > pipeline.workers()) {
+            throw new IllegalArgumentException(queues.size() + " TUN queues for " + pipeline.workers() + " workers");
+        }
+        this.tun = queues.get(0);
+        int q = queues.size();
         int slotSize = tun.mtu() + tun.vnetHeaderLength();
         boolean packed = tun.vnetHeaderLength() > 0;
-        PacketBatch rx = packed ? PacketBatch.packed(pipeline.ringSize(), rxBytes(tun, pipeline.ringSize()))
-            : new PacketBatch(pipeline.ringSize(), slotSize);
+        this.rings = new RingBuffer[q];
+        this.classifiers = new PacketClassifier[q];
+        PacketBatch[] rx = new PacketBatch[q];
+        ByteBuffer[] slots = new ByteBuffer[q];
+        for (int i = 0; i < q; i++) {
+            rx[i] = packed ? PacketBatch.packed(pipeline.ringSize(), rxBytes(tun, pipeline.ringSize()))
+                : new PacketBatch(pipeline.ringSize(), slotSize);
+            slots[i] = rx[i].buffer();
+            rings[i] = ring(pipeline.ringSize());
+            classifiers[i] = i == 0 ? classifier : classifier.copy();
+        }
+        this.workers = new ShardWorker[pipeline.workers()];
+        for (int i = 0; i < workers.length; i++) {
+            TunDevice own = queues.get(i % q);
+            int txPackets = Math.max(16, pipeline.readBatch());
+            TxQueue tx = packed ? TxQueue.packed(own, txPackets, TX_FRAMES * own.maxFrame(), capture)
+                : new TxQueue(own, txPackets, slotSize, capture);
+            transmitters.add(tx);
+            workers[i] = new ShardWorker(i, rings, slots, handlers.apply(i), tx, pipeline.idle());
+            for (int r = 0; r < q; r++) {
+                rings[r].addGatingSequences(workers[i].sequence(r));
+            }
+        }
+        this.readers = new TunReader[q];
+        for (int i = 0; i < q; i++) {
+            readers[i] = new TunReader(queues.get(i), i, q, rings[i], rx[i], classifiers[i], workers,
+                pipeline.readBatch(), capture);
+        }
+    }
+
+    /** A ring whose event {@code i} points at slot {@code i} of its reader's batch. */
+    private static RingBuffer<PacketEvent> ring(int size) {
         int[] nextSlot = {0};
         // The wait strategy is never used: workers poll the cursor themselves and sleep in their selectors.
-        this.ring = RingBuffer.createSingleProducer(() -> new PacketEvent(nextSlot[0]++), pipeline.ringSize(),
+        RingBuffer<PacketEvent> ring = RingBuffer.createSingleProducer(() -> new PacketEvent(nextSlot[0]++), size,
             new BlockingWaitStrategy());
-        for (int i = 0; i < pipeline.ringSize(); i++) {
+        for (int i = 0; i < size; i++) {
             if (ring.get(i).slot != i) {
                 throw new IllegalStateException("ring events are not in slot order");
             }
         }
-        this.workers = new ShardWorker[pipeline.workers()];
-        for (int i = 0; i < workers.length; i++) {
-            int txPackets = Math.max(16, pipeline.readBatch());
-            TxQueue tx = packed ? TxQueue.packed(tun, txPackets, TX_FRAMES * tun.maxFrame(), capture)
-                : new TxQueue(tun, txPackets, slotSize, capture);
-            transmitters.add(tx);
-            workers[i] = new ShardWorker(i, ring, rx.buffer(), handlers.apply(i), tx, pipeline.idle());
-            ring.addGatingSequences(workers[i].sequence());
-        }
-        this.reader = new TunReader(tun, ring, rx, classifier, workers, pipeline.readBatch(), capture);
+        return ring;
     }
 
     /**
@@ -100,7 +140,10 @@ public final class Pipeline implements AutoCloseable {
         for (int i = 0; i < workers.length; i++) {
             threads.add(Thread.ofPlatform().name("torgate-shard-" + i).start(workers[i]));
         }
-        threads.add(Thread.ofPlatform().name("torgate-tun-reader").start(reader));
+        for (int q = 0; q < readers.length; q++) {
+            String name = readers.length == 1 ? "torgate-tun-reader" : "torgate-tun-reader-" + q;
+            threads.add(Thread.ofPlatform().name(name).start(readers[q]));
+        }
     }
 
     /**
@@ -124,24 +167,57 @@ public final class Pipeline implements AutoCloseable {
         return DropCounters.sum(allCounters(), reason);
     }
 
-    /** Every counter set: the classifier's, then each worker's. */
+    /** Every counter set: the classifiers' (one per queue), then each worker's. */
     public List<DropCounters> allCounters() {
         List<DropCounters> all = new ArrayList<>();
-        all.add(classifier.counters());
+        for (PacketClassifier c : classifiers) {
+            all.add(c.counters());
+        }
         for (ShardWorker w : workers) {
             all.add(w.counters());
         }
         return all;
     }
 
-    /** Packets moved from the TUN into the ring. */
+    /** Packets moved from the TUN into the rings, over every queue. Any thread; approximate. */
     public long packetsIn() {
-        return reader.packets();
+        long n = 0;
+        for (TunReader r : readers) {
+            n += r.packets();
+        }
+        return n;
+    }
+
+    /** TUN queues (1 without multi-queue). */
+    public int queues() {
+        return readers.length;
+    }
+
+    /** Packets moved from TUN queue {@code q} into its ring. Any thread; approximate. */
+    public long packetsIn(int q) {
+        return readers[q].packets();
+    }
+
+    /**
+     * TCP packets that arrived on a queue other than the one their worker writes on (always 0 with one queue):
+     * the kernel's flow steering missed them, and they reached their worker through another ring. Any thread;
+     * approximate.
+     */
+    public long misqueued() {
+        long n = 0;
+        for (TunReader r : readers) {
+            n += r.misqueued();
+        }
+        return n;
     }
 
     /** TCP super-segments received from the TUN (0 without offload). Any thread; approximate. */
     public long superSegmentsIn() {
-        return classifier.superSegments();
+        long n = 0;
+        for (PacketClassifier c : classifiers) {
+            n += c.superSegments();
+        }
+        return n;
     }
 
     /** TCP super-segments written to the TUN for the kernel to cut (0 without offload). Any thread; approximate. */
@@ -158,9 +234,13 @@ public final class Pipeline implements AutoCloseable {
         return tun.segmentationOffload();
     }
 
-    /** Events in the ring not yet consumed by the slowest worker. */
+    /** Events in the rings not yet consumed by the slowest worker, over every queue's ring. */
     public long ringOccupancy() {
-        return ring.getCursor() - ring.getMinimumGatingSequence();
+        long n = 0;
+        for (RingBuffer<PacketEvent> ring : rings) {
+            n += ring.getCursor() - ring.getMinimumGatingSequence();
+        }
+        return n;
     }
 
     /**
@@ -192,7 +272,9 @@ public final class Pipeline implements AutoCloseable {
      */
     @Override
     public void close() {
-        reader.stop();
+        for (TunReader r : readers) {
+            r.stop();
+        }
         for (ShardWorker w : workers) {
             w.stop();
         }

@@ -28,6 +28,10 @@ import java.util.function.Consumer;
  * would need a copy or one TUN read per shard. The price is that every worker skips other shards' events (a
  * field compare each; see bench/results/gateway.md).
  *
+ * <p>Multi-queue TUN: there is one ring per TUN queue (each with its own reader), and every worker drains every
+ * ring for the events of its shard, so a flow stays with the worker its hash names whichever queue the kernel
+ * delivered a packet on. The worker gates each ring with its own sequence.
+ *
  * <p>Idle ({@link IdleKind#BLOCK}): the worker sets {@link #sleeping}, re-checks the ring cursor and blocks in
  * {@code select(timeout-to-next-timer)}; the reader, after publishing, wakes a sleeping worker that got
  * packets. Both sides write their volatile flag before reading the other's, so a publish is never missed.
@@ -47,9 +51,11 @@ public final class ShardWorker implements Runnable {
     private static final int YIELDS = 20;
 
     private final int shard;
-    private final RingBuffer<PacketEvent> ring;
-    private final ByteBuffer slots;
-    private final Sequence sequence = new Sequence(RingBuffer.INITIAL_CURSOR_VALUE);
+    /** The rings this worker drains (one per TUN queue), each with its slot buffer, gating sequence and next. */
+    private final RingBuffer<PacketEvent>[] rings;
+    private final ByteBuffer[] slots;
+    private final Sequence[] sequences;
+    private final long[] next;
     private final ShardHandler handler;
     private final Selector selector;
     private final TxQueue tx;
@@ -63,26 +69,50 @@ public final class ShardWorker implements Runnable {
     private volatile boolean sleeping;
     /** Set once the loop has ended and its tasks were answered; later submissions fail at once. */
     private volatile boolean stopped;
-    private long next;
     private long now;
     private int idleTurns;
     private long errors;
 
+    /** A worker of a single-queue pipeline: one ring. */
+    @SuppressWarnings("unchecked")
     ShardWorker(int shard, RingBuffer<PacketEvent> ring, ByteBuffer slots, ShardHandler handler, TxQueue tx,
                 IdleKind idle) throws IOException {
+        this(shard, new RingBuffer[] {ring}, new ByteBuffer[] {slots}, handler, tx, idle);
+    }
+
+    /**
+     * @param rings the ring of every TUN queue
+     * @param slots the slot buffer of each ring's reader, in the same order
+     * @param tx the transmit batch on this worker's own queue
+     */
+    ShardWorker(int shard, RingBuffer<PacketEvent>[] rings, ByteBuffer[] slots, ShardHandler handler, TxQueue tx,
+                IdleKind idle) throws IOException {
+        if (rings.length != slots.length || rings.length == 0) {
+            throw new IllegalArgumentException(rings.length + " rings, " + slots.length + " slot buffers");
+        }
         this.shard = shard;
-        this.ring = ring;
-        this.slots = slots;
+        this.rings = rings.clone();
+        this.slots = slots.clone();
+        this.sequences = new Sequence[rings.length];
+        this.next = new long[rings.length];
+        for (int r = 0; r < rings.length; r++) {
+            sequences[r] = new Sequence(RingBuffer.INITIAL_CURSOR_VALUE);
+            next[r] = sequences[r].get() + 1;
+        }
         this.handler = handler;
         this.tx = tx;
         this.idle = idle;
         this.selector = Selector.open();
-        this.next = sequence.get() + 1;
     }
 
-    /** The sequence the reader must not overtake (a gating sequence of the ring). */
+    /** The sequence the reader of the first ring must not overtake (a gating sequence of that ring). */
     Sequence sequence() {
-        return sequence;
+        return sequences[0];
+    }
+
+    /** The sequence the reader of ring {@code r} must not overtake. */
+    Sequence sequence(int r) {
+        return sequences[r];
     }
 
     /** This worker's drop counters (any thread may read). */
@@ -143,31 +173,52 @@ public final class ShardWorker implements Runnable {
     }
 
     private int drainRing() {
+        int work = 0;
+        for (int r = 0; r < rings.length; r++) {
+            work += drainRing(r);
+        }
+        return work;
+    }
+
+    private int drainRing(int r) {
+        RingBuffer<PacketEvent> ring = rings[r];
         long available = ring.getCursor();
-        if (available < next) {
+        long from = next[r];
+        if (available < from) {
             return 0;
         }
+        ByteBuffer buf = slots[r];
         int mine = 0;
-        for (long seq = next; seq <= available; seq++) {
+        for (long seq = from; seq <= available; seq++) {
             PacketEvent event = ring.get(seq);
             if (event.shard == shard) {
                 mine++;
                 if (event.verdict == PacketInfo.REJECT) {
                     int off = tx.claim();
-                    tx.commit(rejects.reject(slots, event, tx.buffer(), off));
+                    tx.commit(rejects.reject(buf, event, tx.buffer(), off));
                     continue;
                 }
                 try {
-                    handler.onPacket(event, slots, now);
+                    handler.onPacket(event, buf, now);
                 } catch (RuntimeException e) {
                     error(e);
                 }
             }
         }
-        next = available + 1;
+        next[r] = available + 1;
         // Release the slots only now: the handler may have read them until its last call returned.
-        sequence.set(available);
+        sequences[r].set(available);
         return Math.max(mine, 1);
+    }
+
+    /** True when some ring has events this worker has not consumed yet. */
+    private boolean ringsPending() {
+        for (int r = 0; r < rings.length; r++) {
+            if (rings[r].getCursor() >= next[r]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void dispatch(SelectionKey key) {
@@ -203,7 +254,7 @@ public final class ShardWorker implements Runnable {
     private void block() {
         sleeping = true;
         try {
-            if (ring.getCursor() >= next || !running) {
+            if (ringsPending() || !running) {
                 return;
             }
             long deadline = handler.nextDeadline(now);

@@ -217,6 +217,9 @@ class GatewayCommandsTest {
         assertEquals(2, status.get("workers").asInt());
         assertEquals("no control port configured", status.get("tor").get("error").asText());
         assertTrue(status.get("drops").has("killed"));
+        assertEquals(1, status.get("queues").size(), "one TUN queue, its packets read");
+        assertEquals(status.get("packets_in").asLong(), status.get("queues").get(0).asLong());
+        assertEquals(0, status.get("misqueued_tcp_packets").asLong());
         assertTrue(ctl("status").body().contains("streams   1 open"));
 
         long id = s.get("id").asLong();
