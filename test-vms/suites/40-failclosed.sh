@@ -5,7 +5,9 @@
 #           goes with the process, table 100 falls back to `unreachable`; every transfer ends in an error within
 #           its stall bound (nobody is left to send a RST: the client's own --speed-time is what ends it), new
 #           connections fail at once (ICMP unreachable from the gateway namespace, never upstream);
-#   tundel  tun0 deleted under a running torgate: new connections fail at once, nothing leaks;
+#   tundel  tun0 deleted under a running torgate: new connections fail at once, nothing leaks, and torgate exits
+#           by itself with the cause in its log (a gateway that no longer reads must not stay up silently:
+#           outside systemd nothing would restart it; MainLabTest asserts its exit code 1);
 #   torstop the lab's tor client stopped: torgate answers a SYN with RST and a PTR query through tor with
 #           SERVFAIL, quickly; nothing leaks.
 # After each, a restarted gateway (and tor) serves a fetch by name again, SHA-256 exact. Each scenario runs
@@ -98,8 +100,14 @@ scenario_kill9() {
 scenario_tundel() {
   local round=$1
   gs_capture_start fc-tundel-$round
+  local gw_pid; gw_pid=$(cat "$LAB_GATEWAY_PIDFILE")
   ip -n "$LAB_GW_NS" link del "$LAB_TUN"
   check "tundel#$round: table $LAB_TABLE falls back to unreachable" tg_wait_until 5 "fallback" unreachable_fallback
+  check "tundel#$round: torgate exits by itself within 10 s" tg_wait_until 10 "torgate to exit" \
+    bash -c "! kill -0 $gw_pid"
+  check "tundel#$round: torgate's log names the cause (the TUN reader died reading $LAB_TUN)" \
+    grep -q "packet path stopped: torgate-tun-reader died: .*TUN $LAB_TUN read failed" "$LAB_GATEWAY_LOG"
+  grep -E "packet path stopped|torgate: exiting" "$LAB_GATEWAY_LOG" | sed 's/^/    log: /'
   check "tundel#$round: a new connection fails within 5 s" \
     gs_fails_within 5 gs_in c1 curl -sS --max-time 30 "http://$TORNET_WEB_NAME/"
   check "tundel#$round: DNS gets no answer within 5 s (nothing reaches a resolver)" \

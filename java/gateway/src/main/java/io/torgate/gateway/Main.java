@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.ConsoleHandler;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Parameters;
         "2:usage error", "3:invalid configuration", "4:unavailable: the control socket or the lab cannot be reached"})
 public final class Main {
     static final String VERSION = "torgate 0.1.0";
+    static final int EXIT_RUNTIME = 1;
     static final int EXIT_CONFIG = 3;
     static final int EXIT_UNAVAILABLE = 4;
 
@@ -51,7 +53,12 @@ public final class Main {
         return cl;
     }
 
-    /** Starts the gateway and runs until SIGTERM/SIGINT, then shuts down cleanly. */
+    /**
+     * Starts the gateway and runs until SIGTERM/SIGINT, then shuts down cleanly. When the packet path stops on its
+     * own (the TUN reader or a shard worker died, e.g. the TUN was deleted) it logs the cause and exits
+     * {@value #EXIT_RUNTIME}: a gateway that no longer reads would otherwise stay up and silent, and outside
+     * systemd's watchdog nothing would restart it. The clients stay failed closed meanwhile (no reader, no path).
+     */
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway.")
     static final class Run implements Callable<Integer> {
         @Option(names = "--config", required = true, description = "TOML configuration file.")
@@ -96,7 +103,15 @@ public final class Main {
             System.out.println("torgate: running on " + gateway.tun().name());
             sd.ready("running on " + gateway.tun().name());
             sd.startWatchdog(gateway.pipeline()::healthy);
+            CompletableFuture<String> died = gateway.pipeline().failure();
+            died.thenRun(stopped::countDown);
             stopped.await();
+            String cause = died.getNow(null);
+            if (cause != null) {
+                // Returning makes main() call System.exit, whose shutdown hook closes the gateway as for SIGTERM.
+                System.err.println("torgate: exiting: the packet path stopped (" + cause + ")");
+                return EXIT_RUNTIME;
+            }
             return 0;
         }
     }

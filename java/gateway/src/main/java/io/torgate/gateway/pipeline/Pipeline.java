@@ -10,6 +10,8 @@ import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +25,14 @@ import java.util.function.IntFunction;
  * that keeps a flow on its worker's queue). Built and started once; {@link #close()} stops the reader, then each worker (which ends its flows and closes
  * its sockets), and joins them. Does not own the TUN: the caller closes it after this.
  *
+ * <p>A pipeline thread that ends before {@link #close()} (the reader on a TUN read error, such as the device being
+ * deleted; any thread on an error escaping its loop) is logged with its cause and completes {@link #failure()}:
+ * packets are no longer moved, and {@code torgate run} exits non-zero so that a supervisor restarts it.
+ *
  * <p>Thread-safety: {@link #start()} and {@link #close()} from one controlling thread; counters from any.
  */
 public final class Pipeline implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(Pipeline.class.getName());
     private static final long JOIN_MILLIS = 5_000;
     /** Worst-case frames the packed receive bytes hold at least (see {@link #rxBytes}). */
     static final int RX_FRAMES = 64;
@@ -43,6 +50,9 @@ public final class Pipeline implements AutoCloseable {
     private final TunReader[] readers;
     private final List<TxQueue> transmitters = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final CompletableFuture<String> failure = new CompletableFuture<>();
+    /** Set first thing in {@link #close()}: from then on a thread that ends is stopping, not failing. */
+    private volatile boolean closing;
 
     /**
      * @param tun the open device
@@ -138,12 +148,37 @@ public final class Pipeline implements AutoCloseable {
     /** Starts the worker threads, then the reader. */
     public void start() {
         for (int i = 0; i < workers.length; i++) {
-            threads.add(Thread.ofPlatform().name("torgate-shard-" + i).start(workers[i]));
+            startWatched("torgate-shard-" + i, workers[i]);
         }
         for (int q = 0; q < readers.length; q++) {
-            String name = readers.length == 1 ? "torgate-tun-reader" : "torgate-tun-reader-" + q;
-            threads.add(Thread.ofPlatform().name(name).start(readers[q]));
+            startWatched(readers.length == 1 ? "torgate-tun-reader" : "torgate-tun-reader-" + q, readers[q]);
         }
+    }
+
+    /**
+     * Completes, once, with what ended the packet path (the thread's name and its cause) when a pipeline thread ends
+     * before {@link #close()}; never completes otherwise. Any thread.
+     */
+    public CompletableFuture<String> failure() {
+        return failure;
+    }
+
+    /** Starts thread {@code name} running {@code body}; its end is a {@link #failure()} unless the pipeline closes. */
+    private void startWatched(String name, Runnable body) {
+        threads.add(Thread.ofPlatform().name(name).start(() -> {
+            Throwable cause = null;
+            try {
+                body.run();
+            } catch (Throwable t) { // an Error too: the thread ends either way, and the cause must be reported
+                cause = t;
+            } finally {
+                if (!closing) {
+                    String what = name + (cause == null ? " ended" : " died: " + cause);
+                    LOG.log(Level.ERROR, "packet path stopped: " + what, cause);
+                    failure.complete(what);
+                }
+            }
+        }));
     }
 
     /**
@@ -272,6 +307,7 @@ public final class Pipeline implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         for (TunReader r : readers) {
             r.stop();
         }

@@ -7,8 +7,7 @@ import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
@@ -49,7 +48,6 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
  */
 final class TunReader implements Runnable {
-    private static final Logger LOG = System.getLogger(TunReader.class.getName());
     /** Re-check the stop flag this often while the TUN is idle. */
     private static final int AWAIT_MILLIS = 500;
     private static final long FULL_RING_PARK_NANOS = 20_000;
@@ -111,7 +109,8 @@ final class TunReader implements Runnable {
             }
         } catch (IOException e) {
             if (running) {
-                LOG.log(Level.ERROR, "TUN read failed; the reader stops", e);
+                // The reader cannot go on (e.g. the device was deleted): the pipeline reports it as its failure.
+                throw new UncheckedIOException("TUN " + tun.name() + " read failed (" + e.getMessage() + ")", e);
             }
         }
     }

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@code torgate run --config FILE} as its own JVM in the gateway namespace, stopped with SIGTERM. */
+/**
+ * {@code torgate run --config FILE} as its own JVM in the gateway namespace: stopped with SIGTERM, and ending by
+ * itself (exit 1, cause logged) when its TUN is deleted under it.
+ */
 class MainLabTest {
     private static final String CONFIG = """
         [tun]
@@ -25,21 +28,9 @@ class MainLabTest {
     @Test
     void runsFromTheCommandLineAndSigtermClosesFlowsSocketsAndTun() throws Exception {
         try (Lab lab = new Lab(CONFIG, false)) {
-            Path config = lab.files.resolve("torgate.toml");
-            Files.writeString(config, CONFIG);
             Files.write(lab.files.resolve("big"), new byte[64 << 20]);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process gateway = new ProcessBuilder("ip", "netns", "exec", lab.gw.name(), java, "-cp",
-                System.getProperty("java.class.path"), "io.torgate.gateway.Main", "run", "--config",
-                config.toString()).redirectErrorStream(true).start();
+            Process gateway = startGateway(lab, new StringBuffer());
             try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream()));
-                String line;
-                while ((line = out.readLine()) != null && !line.startsWith("torgate: running")) {
-                    // start-up log lines
-                }
-                assertTrue(line != null, "the gateway announced it runs");
-                Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> { }));
                 lab.routeIntoTun();
                 Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 --limit-rate 1M -o /dev/null"
                     + " http://" + Lab.UPSTREAM + ":" + Lab.HTTP_PORT + "/big; echo rc=$?");
@@ -68,5 +59,57 @@ class MainLabTest {
                 gateway.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * Outside systemd nothing restarts a gateway that silently stopped reading: with tun0 deleted under it (as lab
+     * suite 40 does), torgate must log the cause and exit non-zero, and the clients stay failed closed.
+     */
+    @Test
+    void deletingTheTunEndsTheProcessWithExit1AndTheCauseLogged() throws Exception {
+        try (Lab lab = new Lab(CONFIG, false)) {
+            StringBuffer log = new StringBuffer();
+            Process gateway = startGateway(lab, log);
+            try {
+                lab.routeIntoTun(); // also proves the path works: it waits for a fetch through the gateway
+                long t0 = System.nanoTime();
+                lab.gw.sh("ip link del tun0");
+                assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exits by itself once tun0 is gone:\n"
+                    + log);
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                System.out.println("torgate exited " + gateway.exitValue() + " " + millis + " ms after ip link del");
+                assertEquals(1, gateway.exitValue(), "exit 1 (runtime failure) so Restart=on-failure applies:\n" + log);
+                Thread.sleep(200); // the output drainer reads the last lines
+                String text = log.toString();
+                assertTrue(text.contains("packet path stopped: torgate-tun-reader died")
+                    && text.contains("TUN tun0 read failed"), "the cause is logged:\n" + text);
+                assertTrue(text.contains("torgate: exiting: the packet path stopped (torgate-tun-reader died"), text);
+                assertNotEquals("0", lab.client(1).sh("curl -s --max-time 3 -o /dev/null http://" + Lab.UPSTREAM
+                    + ":" + Lab.HTTP_PORT + "/ping; echo $?").trim(), "fails closed without the gateway");
+            } finally {
+                gateway.destroyForcibly();
+            }
+        }
+    }
+
+    /** {@code torgate run} in the gateway namespace; returns once it printed "torgate: running" (output to log). */
+    private static Process startGateway(Lab lab, StringBuffer log) throws Exception {
+        Path config = lab.files.resolve("torgate.toml");
+        Files.writeString(config, CONFIG);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process gateway = new ProcessBuilder("ip", "netns", "exec", lab.gw.name(), java, "-cp",
+            System.getProperty("java.class.path"), "io.torgate.gateway.Main", "run", "--config",
+            config.toString()).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("torgate: running")) {
+            log.append(line).append('\n'); // start-up log lines
+        }
+        if (line == null) {
+            gateway.destroyForcibly();
+        }
+        assertTrue(line != null, "the gateway announced it runs:\n" + log);
+        Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> log.append(l).append('\n')));
+        return gateway;
     }
 }

@@ -3,6 +3,7 @@ package io.torgate.gateway.pipeline;
 import static io.torgate.gateway.testing.Packets.ip;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,59 @@ class PipelineTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
             () -> late.get(5, java.util.concurrent.TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+        tun.close();
+    }
+
+    /** The TUN cannot be read any more (a deleted device): the reader ends and the pipeline reports why. */
+    @Test
+    void aReaderThatCannotReadTheTunIsReportedWithItsCause() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
+                new AtomicInteger())) {
+            p.start();
+            Thread.sleep(20);
+            assertFalse(p.failure().isDone(), "a running pipeline has not failed");
+            tun.failReads(new java.io.IOException("File descriptor in bad state (EBADFD)"));
+            String cause = p.failure().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(cause.startsWith("torgate-tun-reader died: java.io.UncheckedIOException: TUN fake0 read failed")
+                && cause.contains("EBADFD"), cause);
+            await(() -> !p.healthy());
+        }
+        tun.close();
+    }
+
+    /** An Error escapes a worker's loop (its guard catches RuntimeExceptions only): the worker's end is reported. */
+    @Test
+    void aWorkerKilledByAnErrorIsReported() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
+            List.of(ip("10.139.1.1")), List.of(), DropPolicy.dropAll());
+        ShardHandler dies = (event, buf, nowNanos) -> {
+            throw new StackOverflowError("simulated");
+        };
+        try (Pipeline p = new Pipeline(tun, new GatewayConfig.Pipeline(1, 64, 8, IdleKind.BLOCK), classifier,
+                i -> dies)) {
+            p.start();
+            tun.inject(Packets.syn(CLIENT, 10000, REMOTE, 80));
+            String cause = p.failure().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("torgate-shard-0 died: java.lang.StackOverflowError: simulated", cause);
+            await(() -> !p.healthy());
+        }
+        tun.close();
+    }
+
+    /** close() ends every pipeline thread: that is a stop, not a failure. */
+    @Test
+    void closingIsNotAFailure() throws Exception {
+        FakeTun tun = new FakeTun(1500);
+        Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
+            new AtomicInteger());
+        p.start();
+        Thread.sleep(20);
+        p.close();
+        assertFalse(p.healthy(), "every thread ended");
+        Thread.sleep(100);
+        assertFalse(p.failure().isDone(), "closing is not a failure");
         tun.close();
     }
 

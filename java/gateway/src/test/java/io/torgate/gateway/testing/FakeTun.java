@@ -14,6 +14,7 @@ public final class FakeTun implements TunDevice {
     private final LinkedBlockingQueue<byte[]> outbound = new LinkedBlockingQueue<>();
     private final int mtu;
     private volatile boolean closed;
+    private volatile java.io.IOException readError;
 
     public FakeTun(int mtu) {
         this.mtu = mtu;
@@ -52,6 +53,11 @@ public final class FakeTun implements TunDevice {
         return out;
     }
 
+    /** From now on every read throws {@code e}, as a real TUN's read does once the device is deleted (EBADFD). */
+    public void failReads(java.io.IOException e) {
+        readError = e;
+    }
+
     /** True once every injected packet was read. */
     public boolean inboundEmpty() {
         return inbound.isEmpty();
@@ -78,7 +84,10 @@ public final class FakeTun implements TunDevice {
     }
 
     @Override
-    public synchronized int read(PacketBatch batch, int firstSlot, int maxCount) {
+    public synchronized int read(PacketBatch batch, int firstSlot, int maxCount) throws java.io.IOException {
+        if (readError != null) {
+            throw readError;
+        }
         int n = 0;
         ByteBuffer buf = batch.buffer();
         while (n < maxCount) {
@@ -106,7 +115,7 @@ public final class FakeTun implements TunDevice {
     @Override
     public boolean await(int timeoutMillis) throws java.io.IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (!closed && inbound.isEmpty() && System.nanoTime() < deadline) {
+        while (!closed && inbound.isEmpty() && readError == null && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
@@ -114,7 +123,7 @@ public final class FakeTun implements TunDevice {
                 return false;
             }
         }
-        return !closed && !inbound.isEmpty();
+        return !closed && (!inbound.isEmpty() || readError != null);
     }
 
     @Override
