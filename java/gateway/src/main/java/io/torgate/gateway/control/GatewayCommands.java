@@ -39,7 +39,8 @@ public final class GatewayCommands {
         server.register("clients", "clients: per client streams, bytes, DNS queries, drops, limit hits, profile",
             this::clients);
         server.register("streams", "streams: per stream client, destination, hostname, isolation key, age, bytes, "
-            + "tor circuit and exit", this::streams);
+            + "tor circuit and exit (\"ambiguous\" when siblings of one key and target cannot be told apart)",
+            this::streams);
         server.register("kill", "kill STREAM: reset one stream (RST to the client, SOCKS closed; counted as killed)",
             this::kill);
         server.register("newnym", "newnym CLIENT: new identity for one client (address or name): its next streams "
@@ -175,17 +176,20 @@ public final class GatewayCommands {
         all.sort(Comparator.comparingLong(StreamInfo::id));
         TorStreams tor = state.tor().streams();
         Map<String, String> exits = state.tor().exits();
+        Map<Long, TorStreams.Match> matches = tor.match(all);
         List<Object> rows = new ArrayList<>();
         Table t = new Table("ID", "CLIENT", "DESTINATION", "HOSTNAME", "STATE", "PROFILE", "KEY", "AGE", "UP", "DOWN",
             "CIRCUIT", "EXIT");
         for (StreamInfo s : all) {
-            TorStreams.Match m = tor.match(s);
+            TorStreams.Match m = matches.get(s.id());
             String circuit = m == null || "0".equals(m.circuitId()) ? null : m.circuitId();
             String exit = circuit == null ? null : exits.get(circuit);
+            boolean ambiguous = m != null && TorStreams.AMBIGUOUS.equals(m.by());
             String client = state.names().label(s.client());
             String destination = Cidr.format(s.destination()) + ":" + s.destinationPort();
             t.row(s.id(), client, destination, s.hostname(), s.state(), s.profile(), s.isolationKeyId(),
-                duration(s.ageMillis()), s.bytesUp(), s.bytesDown(), circuit, exit);
+                duration(s.ageMillis()), s.bytesUp(), s.bytesDown(),
+                ambiguous ? (circuit == null ? "ambiguous" : circuit + " (ambiguous)") : circuit, exit);
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("id", s.id());
             j.put("client", Cidr.format(s.client()));
@@ -201,7 +205,7 @@ public final class GatewayCommands {
             j.put("age_ms", s.ageMillis());
             j.put("bytes_up", s.bytesUp());
             j.put("bytes_down", s.bytesDown());
-            j.put("tor_stream", m == null ? null : m.torStreamId());
+            j.put("tor_stream", m == null || ambiguous ? null : m.torStreamId());
             j.put("circuit", circuit);
             j.put("circuit_matched_by", m == null ? null : m.by());
             j.put("exit", exit);

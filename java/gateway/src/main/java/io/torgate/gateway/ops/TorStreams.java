@@ -5,9 +5,14 @@ import io.torgate.tor.ControlEventListener;
 import io.torgate.tor.IsolationKey;
 import io.torgate.tor.StreamEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Tor's view of our streams, kept from {@code 650 STREAM} events (control-spec 4.1.2) so that {@code ctl streams}
@@ -15,9 +20,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ol>
  *   <li>by source: over a TCP SocksPort, the local address of our SOCKS socket is tor's SOURCE_ADDR (sent in the
  *       NEW event), unique per live stream;</li>
- *   <li>by credentials: over a Unix SocksPort SOURCE_ADDR names no port, so the stream's SOCKS password (its
- *       isolation key) and target are matched instead. Streams sharing a key share a circuit under
- *       IsolateSOCKSAuth (conflux aside), so the circuit is still the right one.</li>
+ *   <li>by credentials and order: over a Unix SocksPort SOURCE_ADDR is the listener's path for every stream, and
+ *       tor reports nothing else per connection (not in the SOCKS reply either), so a stream's SOCKS password (its
+ *       isolation key) and target are matched instead. One key and target may have several streams at once (a
+ *       client opening two connections to one server). Among those, time decides what it can: tor's NEW event for
+ *       one of ours cannot arrive before that stream's SYN, which comes before its CONNECT. When that leaves only
+ *       one possible pairing, it is exact ({@code isolation_key}); when siblings were opened so close together that
+ *       their events could belong to either, the output says {@code ambiguous} rather than guess (tor serves the
+ *       SOCKS connections in its own order, so the order of NEW events is not our CONNECT order). Siblings share
+ *       a key and so a circuit under IsolateSOCKSAuth (conflux is off, see java/tor Torrc), so an ambiguous stream
+ *       still shows its circuit when every candidate is on the same one.</li>
  * </ol>
  * Only streams with our SOCKS username are kept; a CLOSED or FAILED event removes one; at most
  * {@value #MAX_TRACKED} are tracked (an overflow is counted, never grows memory).
@@ -26,18 +38,40 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TorStreams implements ControlEventListener {
     static final int MAX_TRACKED = 65_536;
+    /** {@link Match#by()} of a stream paired by SOURCE_ADDR. */
+    public static final String BY_SOURCE = "source_addr";
+    /** {@link Match#by()} of a stream paired by isolation key, target and event order, with one possibility. */
+    public static final String BY_KEY = "isolation_key";
+    /** {@link Match#by()} of a stream whose tor stream cannot be told from its siblings' ({@code torStreamId} -1). */
+    public static final String AMBIGUOUS = "ambiguous";
 
-    /** One of tor's streams. {@code sourceAddr} is null until known. */
+    /**
+     * One of tor's streams. {@code sourceAddr} is null until known; {@code seenNanos} is {@link System#nanoTime()}
+     * when its first event arrived.
+     */
     public record TorStream(long streamId, String status, String circuitId, String target, String sourceAddr,
-                            String password) {
+                            String password, long seenNanos) {
     }
 
-    /** The pairing of one of our streams: tor's stream and circuit ids, and how they were matched. */
+    /**
+     * The pairing of one of our streams: tor's stream ({@code -1} when {@link #AMBIGUOUS}) and circuit ({@code null}
+     * when ambiguous candidates are on different circuits), and how they were matched.
+     */
     public record Match(long torStreamId, String circuitId, String by) {
     }
 
     private final Map<Long, TorStream> live = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
     private volatile long overflows;
+
+    public TorStreams() {
+        this(System::nanoTime);
+    }
+
+    /** With {@code clock} in place of {@link System#nanoTime()} (tests). */
+    TorStreams(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void onStream(StreamEvent e) {
@@ -64,7 +98,8 @@ public final class TorStreams implements ControlEventListener {
         // Keep the target of the NEW event: it is what we sent; a later REMAP event names the resolved address.
         live.put(id, new TorStream(id, e.status(), e.circuitId(), old != null ? old.target() : e.target(),
             source != null ? source : old != null ? old.sourceAddr() : null,
-            password != null ? password : old != null ? old.password() : null));
+            password != null ? password : old != null ? old.password() : null,
+            old != null ? old.seenNanos() : clock.getAsLong()));
     }
 
     /** Tor's live streams we track (a copy). */
@@ -77,41 +112,47 @@ public final class TorStreams implements ControlEventListener {
         return overflows;
     }
 
-    /** Tor's stream and circuit for one of ours, or null when tor reports none (yet). */
-    public Match match(StreamInfo s) {
-        if (s.socksLocal() != null) {
-            for (TorStream t : live.values()) {
-                if (s.socksLocal().equals(t.sourceAddr())) {
-                    return new Match(t.streamId(), t.circuitId(), "source_addr");
-                }
+    /**
+     * Tor's stream and circuit for each of {@code ours} (all our open streams, so that siblings are seen together),
+     * by our stream id; a stream tor reports nothing for (yet) is absent.
+     */
+    public Map<Long, Match> match(List<StreamInfo> ours) {
+        List<TorStream> tor = new ArrayList<>(live.values());
+        Map<Long, Match> out = new HashMap<>();
+        Set<Long> taken = new HashSet<>();
+        Map<String, List<StreamInfo>> oursByGroup = new HashMap<>();
+        for (StreamInfo s : ours) {
+            TorStream bySource = s.socksLocal() == null ? null : bySource(tor, s.socksLocal());
+            if (bySource != null) {
+                out.put(s.id(), new Match(bySource.streamId(), bySource.circuitId(), BY_SOURCE));
+                taken.add(bySource.streamId());
+            } else if (s.isolationKey() != null) {
+                oursByGroup.computeIfAbsent(group(s), k -> new ArrayList<>()).add(s);
             }
         }
-        if (s.isolationKey() == null) {
-            return null;
-        }
-        TorStream best = null;
-        for (TorStream t : live.values()) {
-            if (s.isolationKey().equals(t.password()) && targetMatches(s, t.target())
-                    && (best == null || attached(t) && !attached(best)
-                        || attached(t) == attached(best) && t.streamId() < best.streamId())) {
-                best = t;
+        Map<String, List<TorStream>> torByGroup = new HashMap<>();
+        for (TorStream t : tor) {
+            if (!taken.contains(t.streamId()) && t.password() != null && t.target() != null) {
+                torByGroup.computeIfAbsent(t.password() + ' ' + t.target().toLowerCase(Locale.ROOT),
+                    k -> new ArrayList<>()).add(t);
             }
         }
-        return best == null ? null : new Match(best.streamId(), best.circuitId(), "isolation_key");
+        oursByGroup.forEach((g, mine) -> StreamOrder.pair(mine, torByGroup.getOrDefault(g, List.of()), out));
+        return out;
     }
 
-    private static boolean attached(TorStream t) {
-        return !"0".equals(t.circuitId());
-    }
-
-    /** Tor's target is {@code host:port}: the name we sent (mapped DNS) or the address. */
-    static boolean targetMatches(StreamInfo s, String target) {
-        int colon = target.lastIndexOf(':');
-        if (colon < 0 || !target.substring(colon + 1).equals(Integer.toString(s.destinationPort()))) {
-            return false;
+    private static TorStream bySource(List<TorStream> tor, String socksLocal) {
+        for (TorStream t : tor) {
+            if (socksLocal.equals(t.sourceAddr())) {
+                return t;
+            }
         }
-        String host = target.substring(0, colon);
-        return host.equalsIgnoreCase(s.hostname() != null ? s.hostname()
-            : io.torgate.gateway.config.Cidr.format(s.destination()));
+        return null;
+    }
+
+    /** Key and target as tor's events name them: the password, then {@code host:port} (the name we sent, if any). */
+    static String group(StreamInfo s) {
+        String host = s.hostname() != null ? s.hostname() : io.torgate.gateway.config.Cidr.format(s.destination());
+        return s.isolationKey() + ' ' + host.toLowerCase(Locale.ROOT) + ':' + s.destinationPort();
     }
 }

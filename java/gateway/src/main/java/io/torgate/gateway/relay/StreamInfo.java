@@ -17,10 +17,12 @@ package io.torgate.gateway.relay;
  * @param ageMillis time since the client's SYN
  * @param bytesUp client → Tor bytes written to the SOCKS socket
  * @param bytesDown Tor → client bytes read from the SOCKS socket
+ * @param openedNanos {@link System#nanoTime()} of the turn that took the client's SYN (before our CONNECT is sent:
+ *                    {@code ctl streams} orders siblings by it against tor's events)
  */
 public record StreamInfo(long id, int client, int clientPort, int destination, int destinationPort, String hostname,
                          String state, String profile, String isolationKey, String socksLocal, long ageMillis,
-                         long bytesUp, long bytesDown) {
+                         long bytesUp, long bytesDown, long openedNanos) {
 
     /** Number of shards an id can name: ids are {@code serial * MAX_SHARDS + shard}. */
     public static final int MAX_SHARDS = 64;

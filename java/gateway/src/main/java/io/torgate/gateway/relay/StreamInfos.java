@@ -23,7 +23,7 @@ final class StreamInfos {
         return new StreamInfo(f.id, f.client, f.clientPort, f.destination, f.destinationPort,
             host == null ? null : host.toString(), phaseName(f.phase), f.profile,
             f.isolationKey == null ? null : f.isolationKey.password(), local, (now - f.openedAt) / 1_000_000,
-            f.bytesUp, f.bytesDown);
+            f.bytesUp, f.bytesDown, f.openedAt);
     }
 
     private static String phaseName(int phase) {

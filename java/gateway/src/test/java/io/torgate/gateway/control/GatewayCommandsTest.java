@@ -200,6 +200,22 @@ class GatewayCommandsTest {
         assertTrue(table.contains(" work ") && table.contains(REMOTE + ":80") && table.contains("relaying")
             && table.contains(key.substring(16, 28)), table);
 
+        // Tor's stream 42 goes away and 43 appears with our credentials: with the decoy 41, two candidates from
+        // other sources for one stream of ours, so the output says ambiguous (with the circuit they share).
+        tor.streams().onStream(StreamEvent.parse("STREAM 42 CLOSED 7 " + REMOTE + ":80 REASON=DONE"));
+        tor.streams().onStream(StreamEvent.parse("STREAM 43 NEW 0 " + REMOTE + ":80 SOURCE_ADDR=127.0.0.1:2"
+            + " PURPOSE=USER" + creds));
+        tor.streams().onStream(StreamEvent.parse("STREAM 43 SUCCEEDED 9 " + REMOTE + ":80" + creds));
+        s = json("streams").get(0);
+        assertEquals("ambiguous", s.get("circuit_matched_by").asText());
+        assertTrue(s.get("tor_stream").isNull(), s.toString());
+        assertEquals("9", s.get("circuit").asText());
+        assertTrue(ctl("streams").body().contains("9 (ambiguous)"), ctl("streams").body());
+        tor.streams().onStream(StreamEvent.parse("STREAM 43 CLOSED 9 " + REMOTE + ":80 REASON=DONE"));
+        s = json("streams").get(0);
+        assertEquals("isolation_key", s.get("circuit_matched_by").asText(), "one candidate left: exact again");
+        assertEquals(41, s.get("tor_stream").asLong());
+
         JsonNode clients = json("clients");
         assertEquals(1, clients.size());
         JsonNode cl = clients.get(0);
