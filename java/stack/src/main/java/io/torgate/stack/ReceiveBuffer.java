@@ -15,17 +15,22 @@ import java.nio.ByteBuffer;
  * it is dropped: out-of-order data is never acknowledged cumulatively, so dropping it (reneging, RFC 2018 §8) is
  * safe, and the hole at {@code RCV.NXT} can always be filled because in-order data needs no range slot.
  *
- * <p>All storage is allocated in the constructor; no method allocates. Sequence numbers are compared modulo
- * 2<sup>32</sup>, so streams may cross the wrap freely.
+ * <p>Storage on demand: the ring's bytes live in chunks borrowed from a {@link ChunkPool} ({@link ChunkRing}),
+ * taken when a segment's data first reaches a chunk and given back once the application has read past it (all of
+ * them when nothing is held), so an idle connection holds none. The window still counts the whole capacity. When
+ * the pool has no chunk (the global budget is spent) the part of a segment that would need one is dropped before
+ * it is acknowledged ({@link #shortOfMemory()} counts it) and the peer retransmits it: acknowledged bytes are never
+ * lost. No method allocates (a warm pool reuses chunks). Sequence numbers are compared modulo 2<sup>32</sup>, so
+ * streams may cross the wrap freely.
  *
- * <p>Ownership and thread-safety: owned by one connection and used only by the thread that owns that connection;
- * not thread-safe.
+ * <p>Ownership and thread-safety: owned by one connection and used only by the thread that owns that connection
+ * (and its pool); not thread-safe.
  */
-public final class ReceiveBuffer {
+public final class ReceiveBuffer implements ChunkRing.LiveSpans {
     /** Out-of-order ranges kept at most; each costs three array slots, fixed at construction. */
     public static final int MAX_RANGES = 32;
 
-    private final byte[] ring;
+    private final ChunkRing ring;
     private final int capacity;
     /** Ring index of the first unread in-order byte. */
     private int head;
@@ -36,25 +41,48 @@ public final class ReceiveBuffer {
     private final SeqRanges ranges = new SeqRanges(MAX_RANGES);
     /** Counts segments stored out of order; orders SACK blocks by recency. */
     private long clock;
+    /** Segments (or their tails) dropped because the pool had no chunk for them. */
+    private long shortOfMemory;
 
     /**
-     * @param capacity bytes of buffer (in-order unread plus out-of-order), 1 .. 2<sup>30</sup>; allocated here
+     * With a pool of its own that keeps every chunk it made (the up-front behaviour; tests and benchmarks).
+     *
+     * @param capacity bytes of buffer (in-order unread plus out-of-order), 1 .. 2<sup>30</sup>
      */
     public ReceiveBuffer(int capacity) {
-        if (capacity <= 0 || capacity > 1 << 30) {
-            throw new IllegalArgumentException("capacity must be positive: " + capacity);
-        }
-        this.capacity = capacity;
-        this.ring = new byte[capacity];
+        this(capacity, ChunkPool.privatePool(capacity));
     }
 
-    /** Empties the buffer and sets {@code RCV.NXT} (e.g. to IRS + 1 after a SYN, RFC 9293 §3.10.7.2). */
+    /**
+     * @param capacity bytes of buffer (in-order unread plus out-of-order), the window, 1 .. 2<sup>30</sup>; memory
+     *     is taken from {@code pool} only while data is held
+     */
+    public ReceiveBuffer(int capacity, ChunkPool pool) {
+        this.ring = new ChunkRing(capacity, pool);
+        this.capacity = capacity;
+    }
+
+    /**
+     * Empties the buffer (its chunks go back to the pool) and sets {@code RCV.NXT} (e.g. to IRS + 1 after a SYN,
+     * RFC 9293 §3.10.7.2).
+     */
     public void reset(int rcvNxt) {
         this.rcvNxt = rcvNxt;
         head = 0;
         readable = 0;
         ranges.clear();
         clock = 0;
+        ring.releaseAll();
+    }
+
+    /** @return pool chunks held now (0 when nothing is held) */
+    public int chunksHeld() {
+        return ring.held();
+    }
+
+    /** @return segments or segment tails dropped unacknowledged because no chunk was left for them */
+    public long shortOfMemory() {
+        return shortOfMemory;
     }
 
     /** @return RCV.NXT, the next in-order sequence number expected */
@@ -116,12 +144,28 @@ public final class ReceiveBuffer {
             return 0;
         }
         length = Math.min(length, window - rel);
+        int at = ring.wrap(head + readable + rel);
+        int backed = ring.ensure(at, length);
+        if (backed == 0 && rel == 0 && ranges.count() > 0) {
+            // Out-of-order data holds the memory the next in-order bytes need: renege on it (RFC 2018 §8, as
+            // Linux's tcp_prune_ofo_queue does), or the hole at RCV.NXT could never be filled.
+            ranges.clear();
+            ring.releaseUnused(this);
+            backed = ring.ensure(at, length);
+        }
+        if (backed < length) {
+            shortOfMemory++; // not acknowledged: the peer sends it again (RFC 9293 §3.10.7.4 allows the drop)
+            length = backed;
+            if (length == 0) {
+                return 0;
+            }
+        }
         if (rel == 0) {
-            copyIn(0, src, offset, length);
+            ring.copyIn(at, src, offset, length);
             return advance(length);
         }
         if (ranges.add(seq, seq + length, ++clock)) {
-            copyIn(rel, src, offset, length);
+            ring.copyIn(at, src, offset, length);
         }
         return 0;
     }
@@ -134,14 +178,39 @@ public final class ReceiveBuffer {
      */
     public int read(ByteBuffer dst) {
         int n = Math.min(dst.remaining(), readable);
-        int first = Math.min(n, capacity - head);
-        dst.put(ring, head, first);
-        if (n > first) {
-            dst.put(ring, 0, n - first);
+        if (n == 0) {
+            return 0;
         }
-        head = wrap(head + n);
+        ring.readTo(head, dst, n);
+        int from = head;
+        head = ring.wrap(head + n);
         readable -= n;
+        if (readable == 0 && ranges.count() == 0) {
+            head = 0;
+            ring.releaseAll();
+        } else {
+            ring.releaseCrossed(from, head, this);
+        }
         return n;
+    }
+
+    /**
+     * Chunks holding unread in-order bytes or out-of-order ranges stay ({@link ChunkRing.LiveSpans}); the
+     * ranges lie after the in-order bytes, at their offset from RCV.NXT.
+     */
+    @Override
+    public boolean uses(int start, int end) {
+        if (ring.overlaps(head, readable, start, end)) {
+            return true;
+        }
+        int base = head + readable;
+        for (int i = 0; i < ranges.count(); i++) {
+            int at = ring.wrap(base + (ranges.left(i) - rcvNxt));
+            if (ring.overlaps(at, ranges.right(i) - ranges.left(i), start, end)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -171,20 +240,5 @@ public final class ReceiveBuffer {
             ranges.remove(0);
         }
         return rcvNxt - start;
-    }
-
-    /** Copies {@code length} bytes to the ring position of sequence number {@code RCV.NXT + rel}. */
-    private void copyIn(int rel, ByteBuffer src, int offset, int length) {
-        int at = wrap(head + readable + rel);
-        int first = Math.min(length, capacity - at);
-        src.get(offset, ring, at, first);
-        if (length > first) {
-            src.get(offset + first, ring, 0, length - first);
-        }
-    }
-
-    /** Ring index reduction; {@code index} is below {@code 2 * capacity} so one subtraction suffices. */
-    private int wrap(int index) {
-        return index >= capacity ? index - capacity : index;
     }
 }

@@ -12,17 +12,20 @@ import java.nio.ByteBuffer;
  * SACKed data (RFC 2018 §8). The scoreboard holds at most {@link #MAX_SACK_RANGES} ranges; when full, the range
  * farthest from SND.UNA gives way to a nearer one, which only makes recovery more conservative.
  *
- * <p>All storage is allocated in the constructor; no method allocates. Sequence numbers are compared modulo
- * 2<sup>32</sup>, so streams may cross the wrap freely.
+ * <p>Storage on demand: the ring's bytes live in chunks borrowed from a {@link ChunkPool} ({@link ChunkRing}). A
+ * chunk is taken when written data first reaches it and given back once acknowledgments leave it behind, so an idle
+ * connection holds none. When the pool has no chunk (the global budget is spent) {@link #write} accepts fewer bytes
+ * than {@link #free()}; nothing already accepted is ever lost. No method allocates (a warm pool reuses chunks).
+ * Sequence numbers are compared modulo 2<sup>32</sup>, so streams may cross the wrap freely.
  *
- * <p>Ownership and thread-safety: owned by one connection and used only by the thread that owns that connection;
- * not thread-safe.
+ * <p>Ownership and thread-safety: owned by one connection and used only by the thread that owns that connection
+ * (and its pool); not thread-safe.
  */
-public final class SendBuffer {
+public final class SendBuffer implements ChunkRing.LiveSpans {
     /** Scoreboard ranges kept at most. */
     public static final int MAX_SACK_RANGES = 32;
 
-    private final byte[] ring;
+    private final ChunkRing ring;
     private final int capacity;
     /** Ring index of the byte at SND.UNA. */
     private int head;
@@ -32,22 +35,38 @@ public final class SendBuffer {
     private long sackClock;
 
     /**
-     * @param capacity bytes of buffer, 1 .. 2<sup>30</sup>; allocated here
+     * With a pool of its own that keeps every chunk it made (the up-front behaviour; tests and benchmarks).
+     *
+     * @param capacity bytes of buffer, 1 .. 2<sup>30</sup>
      */
     public SendBuffer(int capacity) {
-        if (capacity <= 0 || capacity > 1 << 30) {
-            throw new IllegalArgumentException("capacity must be 1 .. 2^30: " + capacity);
-        }
-        this.capacity = capacity;
-        this.ring = new byte[capacity];
+        this(capacity, ChunkPool.privatePool(capacity));
     }
 
-    /** Empties the buffer and the scoreboard and sets SND.UNA (e.g. to ISS + 1 once the SYN is acknowledged). */
+    /**
+     * @param capacity bytes of buffer (the most data held), 1 .. 2<sup>30</sup>; memory is taken from {@code pool}
+     *     only while data is held
+     */
+    public SendBuffer(int capacity, ChunkPool pool) {
+        this.ring = new ChunkRing(capacity, pool);
+        this.capacity = capacity;
+    }
+
+    /**
+     * Empties the buffer (its chunks go back to the pool) and the scoreboard and sets SND.UNA (e.g. to ISS + 1 once
+     * the SYN is acknowledged).
+     */
     public void reset(int sndUna) {
         this.sndUna = sndUna;
         head = 0;
         length = 0;
         sacked.clear();
+        ring.releaseAll();
+    }
+
+    /** @return pool chunks held now (0 when empty) */
+    public int chunksHeld() {
+        return ring.held();
     }
 
     /** @return SND.UNA, the sequence number of the first byte held */
@@ -74,16 +93,12 @@ public final class SendBuffer {
      * Appends application data after the bytes already held.
      *
      * @param src data from its position to its limit; its position advances by the bytes taken
-     * @return bytes accepted, at most {@link #free()}
+     * @return bytes accepted, at most {@link #free()}; fewer when the pool had no chunk for the rest
      */
     public int write(ByteBuffer src) {
-        int n = Math.min(src.remaining(), capacity - length);
-        int at = wrap(head + length);
-        int first = Math.min(n, capacity - at);
-        src.get(ring, at, first);
-        if (n > first) {
-            src.get(ring, 0, n - first);
-        }
+        int at = ring.wrap(head + length);
+        int n = ring.ensure(at, Math.min(src.remaining(), capacity - length));
+        ring.writeFrom(at, src, n);
         length += n;
         return n;
     }
@@ -103,12 +118,7 @@ public final class SendBuffer {
             return 0;
         }
         int n = Math.min(length, this.length - rel);
-        int at = wrap(head + rel);
-        int first = Math.min(n, capacity - at);
-        dst.put(dstOffset, ring, at, first);
-        if (n > first) {
-            dst.put(dstOffset + first, ring, 0, n - first);
-        }
+        ring.copyOut(ring.wrap(head + rel), dst, dstOffset, n);
         return n;
     }
 
@@ -116,6 +126,7 @@ public final class SendBuffer {
      * Applies a cumulative acknowledgment: frees the bytes before {@code ack} and moves SND.UNA to it. An old or
      * duplicate ack (not after SND.UNA) changes nothing. An ack beyond the data held (it also covers a FIN, which
      * occupies a sequence number but no buffer byte) frees everything and stops SND.UNA after the last byte held.
+     * Chunks left wholly behind go back to the pool; all of them once the buffer is empty.
      *
      * @return bytes freed
      */
@@ -126,10 +137,23 @@ public final class SendBuffer {
         }
         n = Math.min(n, length);
         sndUna += n;
-        head = wrap(head + n);
+        int from = head;
+        head = ring.wrap(head + n);
         length -= n;
         sacked.trimBelow(sndUna);
+        if (length == 0) {
+            head = 0;
+            ring.releaseAll();
+        } else {
+            ring.releaseCrossed(from, head, this);
+        }
         return n;
+    }
+
+    /** Chunks holding unacknowledged or unsent bytes stay ({@link ChunkRing.LiveSpans}). */
+    @Override
+    public boolean uses(int start, int end) {
+        return ring.overlaps(head, length, start, end);
     }
 
     /**
@@ -177,9 +201,5 @@ public final class SendBuffer {
      */
     public void clearScoreboard() {
         sacked.clear();
-    }
-
-    private int wrap(int index) {
-        return index >= capacity ? index - capacity : index;
     }
 }

@@ -88,17 +88,27 @@ public final class TcpConnection {
     boolean heardSinceTimeout;
 
     /**
-     * Allocates the buffers (sizes from {@code cfg}); all the memory the connection will use.
+     * With buffers from a pool of the connection's own that keeps what it takes (tests, benchmarks, replay).
      *
      * @throws IllegalArgumentException when {@code cfg} is unusable
      */
     public TcpConnection(TcpConfig cfg, IsnGenerator isn, TcpCounters counters) {
+        this(cfg, isn, counters, ChunkPool.privatePool(Math.max(cfg.sendBuffer, cfg.receiveBuffer)));
+    }
+
+    /**
+     * Buffer sizes from {@code cfg} bound the windows; their memory is borrowed from {@code pool} (shared by the
+     * owning worker's connections) only while data is held, so an idle connection holds no buffer memory.
+     *
+     * @throws IllegalArgumentException when {@code cfg} is unusable
+     */
+    public TcpConnection(TcpConfig cfg, IsnGenerator isn, TcpCounters counters, ChunkPool pool) {
         cfg.validate();
         this.cfg = cfg;
         this.isn = isn;
         this.counters = counters;
-        this.snd = new TcpSender(cfg.sendBuffer, cfg);
-        this.rcv = new TcpReceiver(cfg.receiveBuffer);
+        this.snd = new TcpSender(cfg.sendBuffer, cfg, pool);
+        this.rcv = new TcpReceiver(cfg.receiveBuffer, pool);
         this.output = new TcpOutput(cfg.ttl, cfg.mtu);
         this.input = new TcpInput(this);
         this.transmitter = new TcpTransmitter(this);
@@ -249,6 +259,21 @@ public final class TcpConnection {
             queueReset(snd.max, 0, Tcp.RST); // the highest sent: where the peer's RCV.NXT most likely is
         }
         setState(TcpState.CLOSED);
+    }
+
+    /**
+     * Gives both buffers' memory back to the pool, discarding what they hold; for the owner retiring the
+     * connection (after CLOSED or at TIME-WAIT, when nothing held can still be delivered or retransmitted). Also
+     * done by {@link #open} on reuse.
+     */
+    public void releaseBuffers() {
+        snd.buffer.reset(snd.buffer.sndUna());
+        rcv.buffer.reset(rcv.buffer.rcvNxt());
+    }
+
+    /** @return pool chunks the two buffers hold now (0 for an idle connection) */
+    public int chunksHeld() {
+        return snd.buffer.chunksHeld() + rcv.buffer.chunksHeld();
     }
 
     /** The current events as a bitmask of {@code EV_*} (level-triggered; no allocation). */

@@ -32,8 +32,8 @@ final class TcpReceiver {
     /** In-order segments received since the last ACK we sent. */
     int unackedSegments;
 
-    TcpReceiver(int capacity) {
-        buffer = new ReceiveBuffer(capacity);
+    TcpReceiver(int capacity, ChunkPool pool) {
+        buffer = new ReceiveBuffer(capacity, pool);
     }
 
     void init(int irs) {

@@ -55,9 +55,9 @@ final class TcpSender {
     int timedSeq;
     long timedAt;
 
-    TcpSender(int capacity, TcpConfig cfg) {
+    TcpSender(int capacity, TcpConfig cfg, ChunkPool pool) {
         congestion = new CongestionControl(cfg.mss(), cfg.initialWindowSegments);
-        buffer = new SendBuffer(capacity);
+        buffer = new SendBuffer(capacity, pool);
         rtt = new RttEstimator(cfg.minRtoNanos, cfg.maxRtoNanos, cfg.initialRtoNanos,
                 RttEstimator.DEFAULT_GRANULARITY_NANOS);
     }

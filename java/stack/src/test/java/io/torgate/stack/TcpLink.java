@@ -119,12 +119,17 @@ final class TcpLink {
 
     /** As above, starting the clock at {@code startNanos} (which, through RFC 6528's M, moves the ISNs). */
     TcpLink(TcpConfig cfg, Path path, byte[] clientData, byte[] serverData, long startNanos) {
+        this(cfg, path, clientData, serverData, startNanos, null);
+    }
+
+    /** As above, both connections borrowing their buffers from {@code pool} (as a shard's flows do), if given. */
+    TcpLink(TcpConfig cfg, Path path, byte[] clientData, byte[] serverData, long startNanos, ChunkPool pool) {
         this.now = startNanos;
         this.path = path;
         this.random = new Random(path.seed());
         IsnGenerator isn = new IsnGenerator(path.seed(), 7, 8, 9);
-        client = new TcpConnection(cfg, isn, counters);
-        server = new TcpConnection(cfg, isn, counters);
+        client = pool == null ? new TcpConnection(cfg, isn, counters) : new TcpConnection(cfg, isn, counters, pool);
+        server = pool == null ? new TcpConnection(cfg, isn, counters) : new TcpConnection(cfg, isn, counters, pool);
         client.open(CLIENT, 40000, SERVER, 80);
         server.open(SERVER, 80, CLIENT, 40000);
         clientSide = new Side(client, false, clientData);

@@ -1,0 +1,120 @@
+package io.torgate.stack;
+
+/**
+ * Fixed-size byte chunks that connections' send and receive rings ({@link ChunkRing}) borrow while data is in
+ * flight and give back when a direction drains, so an idle connection holds no buffer memory at all and a busy
+ * one holds only what it has in flight (issue 8, item 4: 2,000 idle streams used to cost 384 KiB each up front).
+ *
+ * <p>Every chunk lent out is charged to the global {@link BufferBudget} (so its "used" is the bytes that buffer
+ * data now): a chunk is lent only when the budget takes it, so {@link #take()} returns null when memory is short
+ * and the ring then stores less (the receive side drops the unacknowledged rest of a segment, the send side accepts
+ * fewer bytes). Up to {@code keepFree} returned chunks stay here for reuse, so a warm worker allocates nothing in
+ * steady state; beyond that a returned chunk goes to the GC. Memory is thus bounded by the budget plus
+ * {@code keepFree} chunks per worker.
+ *
+ * <p>Ownership and thread-safety: one pool per worker thread (shard), used only by that thread and the
+ * connections it owns; not thread-safe, no locks. The budget it charges is shared and thread-safe.
+ */
+public final class ChunkPool {
+    /** Default chunk: 16 KiB, a quarter of a 64 KiB TSO super-segment and small enough that a request/response
+     * stream holds one or two. */
+    public static final int DEFAULT_CHUNK_BYTES = 16 * 1024;
+
+    private final int chunkBytes;
+    private final int shift;
+    private final BufferBudget budget;
+    private final byte[][] free;
+    private int freeCount;
+    private long lent;
+    private long made;
+    private long refused;
+
+    /**
+     * @param chunkBytes chunk size, a power of two from 64 to 2<sup>20</sup>
+     * @param budget charged for every chunk lent out
+     * @param keepFree returned chunks kept for reuse (the rest go to the GC)
+     */
+    public ChunkPool(int chunkBytes, BufferBudget budget, int keepFree) {
+        if (chunkBytes < 64 || chunkBytes > 1 << 20 || Integer.bitCount(chunkBytes) != 1) {
+            throw new IllegalArgumentException("chunk size must be a power of two in 64..2^20: " + chunkBytes);
+        }
+        if (keepFree < 0) {
+            throw new IllegalArgumentException("keepFree must not be negative: " + keepFree);
+        }
+        this.chunkBytes = chunkBytes;
+        this.shift = Integer.numberOfTrailingZeros(chunkBytes);
+        this.budget = budget;
+        this.free = new byte[keepFree][];
+    }
+
+    /**
+     * A pool of its own for one connection made without a shared pool (tests, benchmarks, replay): unbounded
+     * budget, keeps every chunk it made, so it behaves like the up-front buffers it replaces.
+     */
+    static ChunkPool privatePool(int capacity) {
+        int chunk = DEFAULT_CHUNK_BYTES;
+        return new ChunkPool(chunk, new BufferBudget(Long.MAX_VALUE), 2 * ((capacity + chunk - 1) / chunk));
+    }
+
+    /** @return a chunk (contents undefined), or null when the budget has no room for it (counted) */
+    public byte[] take() {
+        if (!budget.reserve(chunkBytes)) {
+            refused++;
+            return null;
+        }
+        byte[] c;
+        if (freeCount > 0) {
+            c = free[--freeCount];
+            free[freeCount] = null;
+        } else {
+            c = new byte[chunkBytes];
+            made++;
+        }
+        lent++;
+        return c;
+    }
+
+    /** Returns a chunk taken from this pool; the caller must drop its reference. */
+    public void give(byte[] chunk) {
+        budget.release(chunkBytes);
+        lent--;
+        if (freeCount < free.length) {
+            free[freeCount++] = chunk;
+        }
+    }
+
+    /** @return the chunk size in bytes */
+    public int chunkBytes() {
+        return chunkBytes;
+    }
+
+    /** @return log2 of {@link #chunkBytes()} */
+    int shift() {
+        return shift;
+    }
+
+    /** @return chunks lent out now */
+    public long lent() {
+        return lent;
+    }
+
+    /** @return chunks kept free for reuse now */
+    public int free() {
+        return freeCount;
+    }
+
+    /** @return chunks ever made (allocated) */
+    public long made() {
+        return made;
+    }
+
+    /** @return times {@link #take()} found no chunk and the budget refused a new one */
+    public long refused() {
+        return refused;
+    }
+
+    /** @return the budget this pool charges */
+    public BufferBudget budget() {
+        return budget;
+    }
+}
