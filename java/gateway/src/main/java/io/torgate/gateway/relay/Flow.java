@@ -15,6 +15,11 @@ import java.nio.channels.SocketChannel;
  * One relayed stream: the client-side {@link TcpConnection}, the SOCKS channel and the two relay buffers.
  * Pooled and reused by its worker ({@link #reset} between lives), so a new flow allocates nothing once warm.
  *
+ * <p>Memory on demand: the relay buffers are borrowed from the worker's {@link RelayBuffers} only while a service
+ * of this flow runs or bytes wait in them ({@link #attachBuffers}, {@link #detachIdleBuffers}), and the
+ * connection's own buffers from the worker's chunk pool while they hold data; an idle stream holds neither. Outside
+ * a service {@link #up} and {@link #down} may be null.
+ *
  * <p>Buffers: {@link #up} (client → SOCKS) is kept in write mode (bytes at {@code [0, position)} wait to be sent);
  * {@link #down} (SOCKS → client) is kept in read mode (bytes at {@code [position, limit)} wait for the
  * connection's send buffer). Each buffer is only refilled when it is empty or has room, so a slow side stops the
@@ -41,9 +46,13 @@ final class Flow implements WorkerContext.Ready {
     /** The server side of a gateway SOCKS port flow (the client's own SOCKS request). */
     final SocksServerSession server = new SocksServerSession();
     final TimerWheel.Timer timer = new TimerWheel.Timer(this, 0);
-    final ByteBuffer up;
-    final ByteBuffer down;
+    /** Null when not borrowed (see the class comment). */
+    ByteBuffer up;
+    /** Null when not borrowed (see the class comment). */
+    ByteBuffer down;
     private final RelayHandler owner;
+    /** When memory was short (buffers refused by the budget): the worker retries this flow then. */
+    long memoryRetryAt = Long.MAX_VALUE;
 
     SocketChannel channel;
     SelectionKey key;
@@ -77,11 +86,55 @@ final class Flow implements WorkerContext.Ready {
     /** Set by the DNS agent thread when answers are ready; cleared by the worker. */
     volatile boolean dnsReady;
 
-    Flow(RelayHandler owner, TcpConnection conn, int relayBufferBytes) {
+    Flow(RelayHandler owner, TcpConnection conn) {
         this.owner = owner;
         this.conn = conn;
-        this.up = ByteBuffer.allocateDirect(relayBufferBytes);
-        this.down = ByteBuffer.allocateDirect(relayBufferBytes);
+    }
+
+    /**
+     * Borrows the relay buffers not held: {@code up} empty in write mode, {@code down} empty in read mode.
+     *
+     * @return false when the budget refused one (the flow must not be pumped now; what it holds stays)
+     */
+    boolean attachBuffers(RelayBuffers pool) {
+        if (up == null && (up = pool.take()) == null) {
+            return false;
+        }
+        if (down == null) {
+            if ((down = pool.take()) == null) {
+                return false;
+            }
+            down.flip();
+        }
+        return true;
+    }
+
+    /**
+     * Gives back each relay buffer that holds no bytes; a DNS or closing SOCKS-port flow uses {@code up} only as
+     * scratch space, so it goes back whatever it holds.
+     */
+    void detachIdleBuffers(RelayBuffers pool) {
+        if (up != null && (up.position() == 0 || phase == DNS || phase == SOCKS_CLOSING)) {
+            pool.give(up);
+            up = null;
+        }
+        if (down != null && !down.hasRemaining()) {
+            pool.give(down);
+            down = null;
+        }
+    }
+
+    /** Gives back both relay buffers and the connection's memory, discarding what they hold (retirement). */
+    void releaseBuffers(RelayBuffers pool) {
+        if (up != null) {
+            pool.give(up);
+            up = null;
+        }
+        if (down != null) {
+            pool.give(down);
+            down = null;
+        }
+        conn.releaseBuffers();
     }
 
     /** Prepares a pooled flow for a new 4-tuple (the caller opens the connection). */
@@ -105,8 +158,7 @@ final class Flow implements WorkerContext.Ready {
         dnsReady = false;
         serverProfile = null;
         server.reset();
-        up.clear();
-        down.clear().flip();
+        memoryRetryAt = Long.MAX_VALUE;
     }
 
     @Override

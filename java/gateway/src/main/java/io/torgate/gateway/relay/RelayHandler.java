@@ -13,6 +13,7 @@ import io.torgate.gateway.pipeline.WorkerContext;
 import io.torgate.gateway.policy.FirewallRule;
 import io.torgate.gateway.policy.Policy;
 import io.torgate.stack.BufferBudget;
+import io.torgate.stack.ChunkPool;
 import io.torgate.stack.FlowTable;
 import io.torgate.stack.IsnGenerator;
 import io.torgate.stack.TcpConfig;
@@ -57,6 +58,15 @@ public final class RelayHandler implements ShardHandler {
     private static final Logger LOG = System.getLogger(RelayHandler.class.getName());
     /** Timer wheel resolution and size: 1 ms ticks, 4096 slots (4 s per revolution). */
     private static final long TICK_NANOS = 1_000_000L;
+    /** A flow refused memory by the budget tries again this much later (a few ticks: memory frees as ACKs come). */
+    private static final long MEMORY_RETRY_NANOS = 5_000_000L;
+    /**
+     * Free connection-buffer chunks a worker keeps for reuse: 4 MiB of 16 KiB chunks, enough for the in-flight data
+     * of a few full-speed streams without allocating, small next to the 160 MiB footprint target.
+     */
+    static final int KEEP_FREE_CHUNKS = 256;
+    /** Free relay buffers a worker keeps for reuse (2 MiB at the default 64 KiB). */
+    static final int KEEP_FREE_RELAY_BUFFERS = 32;
 
     private final RelaySettings settings;
     private final EgressGuard egress;
@@ -75,6 +85,9 @@ public final class RelayHandler implements ShardHandler {
     private final TimerWheel.Handler onTimer = this::onTimer;
     private final Refusals refusals = new Refusals();
     private final FlowPool pool;
+    /** This worker's memory for its flows' connection buffers and relay buffers, both charged to {@link #budget}. */
+    private final ChunkPool chunks;
+    private final RelayBuffers relayBuffers;
     private final FlowTable<Flow> flows;
     /** Tuples in TIME-WAIT after their flow was retired: a few ints each, bounded like the flow table. */
     private final TimeWaitTable timeWait;
@@ -129,8 +142,9 @@ public final class RelayHandler implements ShardHandler {
             .sendBuffer(settings.tcpBufferBytes());
         this.timeWait = new TimeWaitTable(maxFlows, tcpConfig.timeWaitNanos());
         this.drainNanos = tcpConfig.timeWaitNanos();
-        this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters),
-            settings.relayBufferBytes()));
+        this.chunks = new ChunkPool(ChunkPool.DEFAULT_CHUNK_BYTES, budget, KEEP_FREE_CHUNKS);
+        this.relayBuffers = new RelayBuffers(settings.relayBufferBytes(), budget, KEEP_FREE_RELAY_BUFFERS);
+        this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters, chunks)));
     }
 
     @Override
@@ -210,7 +224,8 @@ public final class RelayHandler implements ShardHandler {
             return;
         }
         DropReason refused = limits.admit(event.sourceAddress, now);
-        if (refused == null && (flows.isFull() || !budget.reserve(settings.bytesPerFlow()))) {
+        // Buffers are taken on demand (an idle flow holds none): admit while one busy flow's worth still fits.
+        if (refused == null && (flows.isFull() || budget.available() < settings.bytesPerFlow())) {
             limits.synDone(event.sourceAddress);
             limits.streamDone(event.sourceAddress);
             refused = DropReason.BUFFER_BUDGET;
@@ -301,6 +316,9 @@ public final class RelayHandler implements ShardHandler {
             advanceSocks(f, now);
             return;
         }
+        if (!attachBuffers(f, now)) {
+            return;
+        }
         if (f.phase == Flow.SOCKS_UPSTREAM) {
             socksServer.advanceUpstream(f);
             service(f, now);
@@ -350,8 +368,28 @@ public final class RelayHandler implements ShardHandler {
         selector.wakeup();
     }
 
+    /**
+     * Borrows the flow's relay buffers for a service. When the budget refuses, the flow stops listening to its
+     * socket and is serviced again after {@link #MEMORY_RETRY_NANOS}.
+     */
+    private boolean attachBuffers(Flow f, long now) {
+        f.memoryRetryAt = Long.MAX_VALUE;
+        if (f.phase <= Flow.CONNECTING || f.attachBuffers(relayBuffers)) {
+            return true;
+        }
+        f.memoryRetryAt = now + MEMORY_RETRY_NANOS;
+        if (f.key != null && f.key.isValid()) {
+            f.key.interestOps(0);
+        }
+        schedule(f);
+        return false;
+    }
+
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
+        if (!attachBuffers(f, now)) {
+            return;
+        }
         if (f.phase == Flow.SOCKS_REQUEST) {
             socksServer.serve(f, now);
         }
@@ -366,6 +404,10 @@ public final class RelayHandler implements ShardHandler {
         if (f.phase == Flow.SOCKS_CLOSING) {
             socksServer.drainClosing(f);
         }
+        if (f.down != null && f.down.hasRemaining() && (f.conn.events() & TcpConnection.EV_WRITABLE) != 0) {
+            f.memoryRetryAt = now + MEMORY_RETRY_NANOS; // the send buffer had room but no memory for Tor's bytes
+        }
+        f.detachIdleBuffers(relayBuffers);
         f.conn.poll(now, sink);
         int ev = f.conn.events();
         // An orderly end of the client side - TIME-WAIT, or CLOSED after LAST-ACK when Tor's EOF came after the
@@ -400,14 +442,15 @@ public final class RelayHandler implements ShardHandler {
             retire(f);
             return;
         }
-        if (f.channel != null && f.phase == Flow.RELAYING && f.upShut && f.downShut && f.down.remaining() == 0) {
+        if (f.channel != null && f.phase == Flow.RELAYING && f.upShut && f.downShut
+            && (f.down == null || f.down.remaining() == 0)) {
             pump.close(f, false);
         }
         schedule(f);
     }
 
     private void schedule(Flow f) {
-        long d = Math.min(f.conn.nextDeadline(), f.socksDeadline);
+        long d = Math.min(Math.min(f.conn.nextDeadline(), f.socksDeadline), f.memoryRetryAt);
         if (d == Long.MAX_VALUE) {
             wheel.cancel(f.timer);
         } else if (!wheel.isScheduled(f.timer) || f.timer.deadline() != d) {
@@ -429,7 +472,14 @@ public final class RelayHandler implements ShardHandler {
             return;
         }
         if (f.phase == Flow.SOCKS_UPSTREAM && now >= f.socksDeadline) {
+            if (!f.attachBuffers(relayBuffers)) {
+                abort(f, DropReason.SOCKS_TIMEOUT, now); // no memory even for the error reply
+                return;
+            }
             socksServer.timeout(f);
+        } else if (now >= f.memoryRetryAt && f.phase == Flow.SOCKS_UPSTREAM) {
+            onReady(f, now); // what the socket readiness could not do without memory
+            return;
         }
         service(f, now);
     }
@@ -489,7 +539,7 @@ public final class RelayHandler implements ShardHandler {
         }
         limits.streamDone(f.client);
         clients.of(f.client).addLive(f.bytesUp, f.bytesDown);
-        budget.release(settings.bytesPerFlow());
+        f.releaseBuffers(relayBuffers);
         flows.remove(f.client, f.clientPort, f.destination, f.destinationPort);
         pool.give(f);
     }

@@ -154,6 +154,38 @@ class RelayTest {
     }
 
     /**
+     * Buffers on demand (issue 8): once a stream's bytes are delivered and nothing is in flight, the open, idle
+     * stream holds no buffer memory - neither connection chunks nor relay buffers are charged to the budget - and it
+     * still works when bytes move again.
+     */
+    @Test
+    void anIdleOpenStreamHoldsNoBuffers() throws Exception {
+        served = new byte[50_000];
+        new Random(9).nextBytes(served);
+        eofGate = new java.util.concurrent.CountDownLatch(1);
+        try {
+            TestClient c = new TestClient(tun, CLIENT, 40020, REMOTE, 80, 64 << 10);
+            assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+            ByteBuffer got = ByteBuffer.allocate(served.length);
+            assertTrue(c.stepUntil(() -> {
+                c.conn.read(got);
+                return !got.hasRemaining();
+            }, 10_000), "received " + got.position());
+            assertArrayEquals(served, got.array());
+            assertTrue(c.stepUntil(() -> budget.used() == 0, 5_000), "idle stream still charges " + budget.used());
+            assertEquals(1, limits.streams(), "the stream is still open");
+            c.conn.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            eofGate.countDown();
+            c.conn.shutdownOutput();
+            assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000), "flow retired");
+            assertTrue(c.stepUntil(() -> received.size() == 3, 5_000), "the idle stream still relays");
+            assertArrayEquals(new byte[] {1, 2, 3}, received.toByteArray());
+        } finally {
+            eofGate.countDown();
+        }
+    }
+
+    /**
      * The gateway closed first (the target's EOF), so its side of the flow ends in TIME-WAIT; the flow and its
      * buffers are retired at once and the tuple moves to the compact TIME-WAIT table, which answers a retransmitted
      * client FIN with the ACK it lost (RFC 9293 3.10.7.4) where there used to be a RST.
