@@ -89,7 +89,7 @@ run() {
   cp "$JAR" "$st/torgate.jar.tmp" && mv -f "$st/torgate.jar.tmp" "$st/torgate.jar"
   tg_log "torgate: $JAR, config $st/torgate.toml (DNS ${TG_DNS_MODE:-mapped})"
   # shellcheck disable=SC2086  # TG_JAVA_OPTS is a list of options
-  exec "$java" --enable-native-access=ALL-UNNAMED ${TG_JAVA_OPTS:--Xmx384m} -jar "$st/torgate.jar" \
+  exec "$java" --enable-native-access=ALL-UNNAMED ${TG_JAVA_OPTS:-@$ROOT/deploy/defaults/jvm.options} -jar "$st/torgate.jar" \
     run --config "$st/torgate.toml" --log-level "${TG_LOG_LEVEL:-INFO}"
 }
 

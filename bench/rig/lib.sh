@@ -119,7 +119,8 @@ rig_teardown_redsocks() {
   ip netns exec $NS_GW iptables -t nat -F PREROUTING 2>/dev/null || true
 }
 
-RIG_TORGATE_JVM=${RIG_TORGATE_JVM:--Xms64m -Xmx256m -XX:+UseSerialGC -Xss256k -XX:MaxDirectMemorySize=256m}
+# The documented small-VM JVM configuration (the deploy launcher and the lab use the same file).
+RIG_TORGATE_JVM=${RIG_TORGATE_JVM:-@$root/deploy/defaults/jvm.options}
 
 # torgate with its default [tun] offload = true (virtio-net header, checksum + TCP segmentation offload).
 rig_setup_torgate() { rig_start_torgate true "$out/torgate.toml"; }
@@ -127,6 +128,13 @@ rig_teardown_torgate() { rig_stop_torgate; }
 # The same with [tun] offload = false: the plain TUN path, MTU-sized packets both ways.
 rig_setup_torgate-plain() { rig_start_torgate false "$out/torgate-plain.toml"; }
 rig_teardown_torgate-plain() { rig_stop_torgate; }
+# The default path from another build, for before/after ratios in one run: RIG_TORGATE_BASE_JAR (e.g. main's jar
+# built in another directory) with RIG_TORGATE_BASE_JVM (default: RIG_TORGATE_JVM).
+rig_setup_torgate-base() {
+  TORGATE_JAR=${RIG_TORGATE_BASE_JAR:?torgate-base needs RIG_TORGATE_BASE_JAR} \
+    RIG_TORGATE_JVM=${RIG_TORGATE_BASE_JVM:-$RIG_TORGATE_JVM} rig_start_torgate true "$out/torgate-base.toml"
+}
+rig_teardown_torgate-base() { rig_stop_torgate; }
 
 # rig_start_torgate OFFLOAD CONF: generates CONF (unless RIG_TORGATE_CONFIG names one) and starts torgate.
 rig_start_torgate() {

@@ -25,7 +25,7 @@ install -m 644 "$jar" "$lib/torgate.jar"
 install -m 755 "$here/scripts/torgate-net" "$here/scripts/torgate-start" "$here/scripts/torgate-tor-prepare" \
   "$here/qubes/torgate-qubes-clients" "$lib/"
 install -m 644 "$here/nftables/torgate.nft" "$here/defaults/net.conf" "$here/defaults/torgate.toml" \
-  "$here/defaults/torrc.defaults" "$lib/"
+  "$here/defaults/torrc.defaults" "$here/defaults/jvm.options" "$lib/"
 install -D -m 755 "$here/scripts/torgate" "$stage/usr/bin/torgate"
 install -D -m 644 -t "$stage/usr/lib/systemd/system" "$here/systemd/torgate.service" \
   "$here/systemd/torgate-tor.service"

@@ -178,7 +178,7 @@ public final class ConfigLoader {
         ClientCaps perClient = PolicyLoader.caps(s, ClientCaps.DEFAULTS, "_per_client");
         int syn = (int) s.integer("syns_in_flight", 1024, 1, 1 << 20);
         int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
-        long buffers = s.integer("buffer_bytes", 256L << 20, 1L << 20, 1L << 40);
+        long buffers = s.integer("buffer_bytes", 64L << 20, 1L << 20, 1L << 40);
         int tcp = (int) s.integer("tcp_buffer_bytes", 128 << 10, 4 << 10, 16 << 20);
         int relay = (int) s.integer("relay_buffer_bytes", 64 << 10, 4 << 10, 16 << 20);
         s.rejectUnknownKeys();
