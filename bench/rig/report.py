@@ -39,7 +39,7 @@ ROWS = [
 ]
 REQUIRED = ["up_gbps", "down_gbps", "crr1_rate", "crr16_rate", "rr_p50_us", "rr_p99_us"]
 COLORS = {"kernel": "#1b9e77", "redsocks": "#d95f02", "torgate": "#7570b3", "torgate-plain": "#e7298a",
-          "torgate-base": "#66a61e", "sink": "#999999"}
+          "torgate-base": "#66a61e", "torgate-w2": "#a6761d", "torgate-mq": "#e6ab02", "sink": "#999999"}
 
 
 def load(path):
@@ -92,8 +92,9 @@ def fmt(v):
 
 def table(samples, errors, notes, paths):
     head = ["metric (median)"] + paths
-    pairs = (("torgate", "redsocks"), ("torgate", "kernel"), ("torgate-plain", "redsocks"), ("torgate", "torgate-plain"),
-             ("torgate", "torgate-base"))
+    pairs = (("torgate", "redsocks"), ("torgate", "kernel"), ("torgate-plain", "redsocks"),
+             ("torgate", "torgate-plain"), ("torgate", "torgate-base"), ("torgate-mq", "torgate-w2"),
+             ("torgate-mq", "redsocks"))
     ratio_cols = [(a, b) for a, b in pairs if a in paths and b in paths]
     head += ["%s/%s" % (a, b) for a, b in ratio_cols]
     rows = [head]

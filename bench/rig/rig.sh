@@ -13,6 +13,8 @@
 #   torgate-plain  the same with [tun] offload = false (the plain TUN path; not in the default path list).
 #   torgate-base   the torgate path from another jar (env RIG_TORGATE_BASE_JAR, JVM options RIG_TORGATE_BASE_JVM),
 #             e.g. main's built elsewhere: before/after ratios in one run (not in the default path list).
+#   torgate-w2, torgate-mq  torgate with [pipeline] workers = 2 on one TUN queue, and on two ([tun] queues = 2);
+#             not in the default path list.
 #
 # Per path: single-stream throughput up and down (iperf3; RigLoad up/down for the sink, which iperf3 cannot
 # reach through SOCKS), sequential and 16-way connect-request-close rate (RigLoad crr), request/response
@@ -94,7 +96,9 @@ rig_log "load before: $(uptime)"
 rig_start_servers
 IFS=, read -r -a path_list <<<"$paths"
 for p in "${path_list[@]}"; do
-  case $p in sink | kernel | redsocks | torgate | torgate-plain | torgate-base) ;; *) rig_die "unknown path $p" ;; esac
+  case $p in sink | kernel | redsocks | torgate | torgate-plain | torgate-base | torgate-w2 | torgate-mq) ;;
+    *) rig_die "unknown path $p" ;;
+  esac
   rig_log "path $p"
   # Not in $(...): setup sets GW_PID, which a subshell would lose.
   if rig_setup_"$p" >"$out/logs/setup-$p.log" 2>&1; then
