@@ -148,6 +148,56 @@ class MultiQueuePipelineTest {
         }
     }
 
+    /** Counts what the pipeline reports to its capture tap, from any thread. */
+    static final class CountingTap implements CaptureTap {
+        final AtomicInteger received = new AtomicInteger();
+        final AtomicInteger sent = new AtomicInteger();
+        final AtomicInteger dropped = new AtomicInteger();
+
+        @Override
+        public void received(ByteBuffer buf, int offset, int length) {
+            received.incrementAndGet();
+        }
+
+        @Override
+        public void sent(ByteBuffer buf, int offset, int length) {
+            sent.incrementAndGet();
+        }
+
+        @Override
+        public void dropped(ByteBuffer buf, int offset, int length, DropReason reason) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    @Test
+    void captureSeesEveryQueueAndShardTasksReachEveryWorker() throws Exception {
+        FakeTun[] tuns = {new FakeTun(1500), new FakeTun(1500)};
+        CountingTap tap = new CountingTap();
+        AtomicInteger handled = new AtomicInteger();
+        try (Pipeline p = new Pipeline(List.<TunDevice>of(tuns[0], tuns[1]),
+            new GatewayConfig.Pipeline(WORKERS, 64, 8, IdleKind.BLOCK), classifier(),
+            i -> new Echo(new ConcurrentHashMap<>(), handled), tap)) {
+            p.start();
+            for (int i = 0; i < 20; i++) {
+                tuns[i % QUEUES].inject(Packets.syn(CLIENT, 30000 + i, REMOTE, 443));
+            }
+            tuns[1].inject(Packets.ping(CLIENT, REMOTE));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while ((handled.get() < 20 || tap.sent.get() < 20 || tap.dropped.get() < 1)
+                && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertEquals(20, tap.received.get(), "both readers report what they read");
+            assertEquals(1, tap.dropped.get(), "and what their classifiers dropped");
+            assertEquals(20, tap.sent.get(), "every worker's transmit queue reports what it wrote");
+            List<String> ran = p.onEachShard((shard, handler, now) -> shard + "@" + Thread.currentThread().getName())
+                .get(5, TimeUnit.SECONDS);
+            assertEquals(List.of("0@torgate-shard-0", "1@torgate-shard-1", "2@torgate-shard-2"), ran);
+            assertTrue(p.healthy(), "both readers and every worker run");
+        }
+    }
+
     @Test
     void moreQueuesThanWorkersIsRefused() {
         FakeTun[] tuns = {new FakeTun(1500), new FakeTun(1500)};
