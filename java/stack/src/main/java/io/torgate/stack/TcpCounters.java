@@ -38,13 +38,18 @@ public final class TcpCounters {
     public static final int URGENT_IGNORED = SEGMENTS_IN + 23;
     /** A retransmission was itself lost (a segment sent after it was delivered first) and was sent again. */
     public static final int LOST_RETRANSMITS = SEGMENTS_IN + 24;
+    /**
+     * Segment text (or its tail) dropped unacknowledged because the buffer budget had no memory for it; the peer
+     * sends it again ({@link ReceiveBuffer#shortOfMemory()}).
+     */
+    public static final int RCV_NO_MEMORY = SEGMENTS_IN + 25;
 
     private static final String[] NAMES = {
         "segments_in", "segments_out", "retransmits", "fast_retransmits", "rto_expired", "out_of_window",
         "paws_rejected", "challenge_acks", "challenge_acks_limited", "resets_in", "resets_out", "duplicate_syns",
         "bad_ack", "no_ack_flag", "retry_limit", "persist_probes", "keepalive_probes", "keepalive_timeouts",
         "sink_full", "data_after_close", "dup_acks", "segment_in_closed", "fin_wait_2_timeouts", "urgent_ignored",
-        "lost_retransmits",
+        "lost_retransmits", "rcv_no_memory",
     };
 
     /** Number of counters: WireError codes first, then the protocol reasons above. */

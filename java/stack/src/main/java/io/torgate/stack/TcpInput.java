@@ -287,8 +287,12 @@ final class TcpInput {
             c.counters.increment(TcpCounters.DATA_AFTER_CLOSE);
             return;
         }
+        long shortBefore = c.rcv.buffer.shortOfMemory();
         if (c.rcv.onData(s, c.cfg.mss())) {
             c.timers.arm(TcpTimers.DELAYED_ACK, now + c.cfg.delayedAckNanos);
+        }
+        if (c.rcv.buffer.shortOfMemory() != shortBefore) {
+            c.counters.increment(TcpCounters.RCV_NO_MEMORY);
         }
     }
 

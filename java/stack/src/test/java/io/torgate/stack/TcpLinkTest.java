@@ -76,7 +76,9 @@ class TcpLinkTest {
         assertArrayEquals(a, link.receivedByServer());
         assertArrayEquals(b, link.receivedByClient());
         assertTrue(pool.refused() > 0, "memory really was short");
-        assertTrue(link.client.rcv.buffer.shortOfMemory() + link.server.rcv.buffer.shortOfMemory() > 0);
+        assertEquals(link.client.rcv.buffer.shortOfMemory() + link.server.rcv.buffer.shortOfMemory(),
+            link.counters.get(TcpCounters.RCV_NO_MEMORY), "each drop for want of memory is counted");
+        assertTrue(link.counters.get(TcpCounters.RCV_NO_MEMORY) > 0);
         assertEquals(0, link.client.chunksHeld() + link.server.chunksHeld(), "finished connections hold nothing");
         assertEquals(0, pool.lent());
         assertEquals(0, pool.budget().used(), "no chunk leaked from the budget");

@@ -185,6 +185,19 @@ class RelayTest {
         }
     }
 
+    /** A client RST while the gateway's buffers hold bytes for it: the flow retires and every buffer goes back. */
+    @Test
+    void aResetMidTransferReturnsEveryBuffer() throws Exception {
+        served = new byte[4 << 20];
+        TestClient c = new TestClient(tun, CLIENT, 40030, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        // The client does not read: its window closes and the bytes wait in the gateway's send and relay buffers.
+        assertTrue(c.stepUntil(() -> budget.used() >= (64 << 10), 5_000), "buffers in use: " + budget.used());
+        c.conn.abort();
+        assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000),
+            "after the RST: streams " + limits.streams() + ", budget " + budget.used());
+    }
+
     /**
      * The gateway closed first (the target's EOF), so its side of the flow ends in TIME-WAIT; the flow and its
      * buffers are retired at once and the tuple moves to the compact TIME-WAIT table, which answers a retransmitted
