@@ -9,6 +9,8 @@
 #   reason    a capture of dir=dropped reason=udp_port keeps only the udp_port drops;
 #   rotation  64 KiB files, a 256 KiB cap, a 10 MB download: several files, none above 64 KiB, the total under the
 #             cap, older files deleted, every file readable;
+#   whole     a 1 MB download captured with the default settings: the TSO super-segments the gateway sends (up to
+#             64 KiB) are in the file at full length (cap_len = len), every payload byte with no sequence hole;
 #   dump      `capture dump c1`: the flight recorder's last 64 packets of c1 (configured in the lab's gateway).
 # The filtered capture is replayed offline (`torgate replay`) twice with the same output.
 # Own lab (LAB_PREFIX tgr by default), torn down on exit; bounded (curl and tshark under timeouts).
@@ -135,6 +137,25 @@ check "rotation: several files kept and older ones deleted ($nfiles kept, ${dele
 bad=0
 for f in "$capdir"/rot/rot-*.pcapng; do shark "$f" -T fields -e frame.number | tail -n 1 | grep -q . || bad=$((bad + 1)); done
 check "rotation: every kept file opens in tshark" test "$bad" = 0
+
+# --- super-segments: whole, not cut at 2 KiB -------------------------------------------------------------------
+# With [tun] offload (the default) the gateway sends TSO super-segments of up to 64 KiB; the capture keeps them whole
+# (full length in the file), so the download's every payload byte is in the capture with its sequence number.
+out=$(cap start "client=$c1" path=big prefix=big) || true
+check "c1: 1M SHA-256 exact while captured (default file size)" gs_sha_ok c1 1M.bin 60
+sleep 1
+out=$(cap stop) || true
+echo "    $out"
+check "capture stop: nothing cut short" grep -q ', 0 cut short$' <<<"$out"
+shark "$(ls "$capdir"/big/big-*.pcapng | head -n 1)" -Y "tcp.srcport == 80 && tcp.len > 0" \
+  -T fields -e frame.len -e frame.cap_len -e tcp.len -e tcp.seq >"$work/big.txt" || true
+read -r supers cutrecs bytes gaps <<<"$(awk -F'\t' '{ if ($1 > 1500) s++; if ($2 != $1) c++; b += $3
+  if (NR > 1 && $4 > hi) g++; if ($4 + $3 > hi) hi = $4 + $3 } END { print s + 0, c + 0, b + 0, g + 0 }' "$work/big.txt")"
+echo "    $(wc -l <"$work/big.txt") data segments sent, $supers above the 1500-byte MTU, $bytes payload bytes, $gaps gaps"
+check "super-segments recorded ($supers frames above the MTU), none cut (cap_len = len for all)" \
+  test "$supers" -ge 1 -a "$cutrecs" = 0
+check "the sent payload is all there: $bytes bytes >= 1 MiB, no sequence hole" \
+  test "$bytes" -ge 1048576 -a "$gaps" = 0
 
 # --- flight recorder dump --------------------------------------------------------------------------------------
 gs_in c1 python3 -c "import socket; socket.socket(2, 2).sendto(b'last', ('$TORNET_WEB_IP', 124))"

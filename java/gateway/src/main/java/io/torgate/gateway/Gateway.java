@@ -244,7 +244,7 @@ public final class Gateway implements AutoCloseable {
      */
     private void startCapture(GatewayConfig.Capture c) {
         FlightRecorder recorder = c.recorderPackets() == 0 ? null
-            : new FlightRecorder(c.recorderClients(), c.recorderPackets(), CaptureOptions.DEFAULT_SNAP_LENGTH);
+            : new FlightRecorder(c.recorderClients(), c.recorderPackets(), CaptureOptions.SLOT_LENGTH);
         CaptureOptions defaults = new CaptureOptions(c.directory(), "torgate", CaptureFilter.ALL, c.maxFileBytes(),
             Math.multiplyExact(c.rotateSeconds(), 1_000_000_000L), c.maxTotalBytes(),
             CaptureOptions.DEFAULT_RING_SLOTS, CaptureOptions.DEFAULT_SNAP_LENGTH);

@@ -133,8 +133,8 @@ public final class CaptureControl implements AutoCloseable {
         PcapCapture c = running;
         running = null;
         c.close();
-        return String.format("stopped: %d packets written, %d lost (ring full), %d write errors, %d files deleted",
-            c.written(), c.lost(), c.writeErrors(), c.filesDeleted());
+        return String.format("stopped: %d packets written, %d lost (ring full), %d write errors, %d files deleted, "
+            + "%d cut short", c.written(), c.lost(), c.writeErrors(), c.filesDeleted(), c.cut());
     }
 
     /** {@code capture dump CLIENT PATH}: the client's recent packets into a pcapng file. */

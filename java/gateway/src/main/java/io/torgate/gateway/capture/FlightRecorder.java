@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * "What just happened": the last {@code packetsPerClient} packets of each of at most {@code maxClients} clients,
  * kept in memory and written out on demand by {@link #dump} (the control socket's {@code capture dump CLIENT}).
- * Memory is bounded by {@code maxClients × packetsPerClient × snapLength}; a client's ring is allocated when its
+ * Memory is bounded by {@code maxClients × packetsPerClient × snapLength} (the gateway uses
+ * {@link CaptureOptions#SLOT_LENGTH}, so super-segments are cut here; {@code torgate capture} keeps them whole);
+ * a client's ring is allocated when its
  * first packet arrives, and clients beyond the cap are not recorded (counted in {@link #unrecorded()}).
  *
  * <p>A packet belongs to the client that sent it (received, dropped) or that it goes to (sent); packets that are

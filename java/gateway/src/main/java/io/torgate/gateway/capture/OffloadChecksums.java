@@ -16,8 +16,9 @@ import java.nio.ByteBuffer;
  * one, unless it was dropped for a bad checksum ({@link #applies}): received and sent packets (the classifier
  * verified or trusted the checksum; the stack computes or offloads it), drops decided after the checksum check
  * ({@code udp_port}, {@code no_flow}...) and drops decided on the IP header before the transport checksum was
- * looked at (which replay decides the same way again). Packets cut by the snap length (super-segments) cannot be
- * summed and stay as they are.
+ * looked at (which replay decides the same way again). A TSO/GSO super-segment is summed whole (its IP total
+ * length covers all of it), as the kernel's segments would each be; a packet that was cut (a flight-recorder
+ * record, or every large capture buffer in use) cannot be summed and stays as it is.
  *
  * <p>Ownership: one thread (the capture's writer, or a dump). Not thread-safe; allocates only when it meets a new
  * byte array to wrap.

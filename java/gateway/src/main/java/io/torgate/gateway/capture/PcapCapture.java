@@ -40,6 +40,10 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
     /** Writer thread only. */
     private final OffloadChecksums checksums = new OffloadChecksums();
     private final AtomicLong rejected = new AtomicLong();
+    /** The longest packet an empty file holds (writer thread). */
+    private final int fileRoom;
+    /** Writer thread only; read by {@link #cut()}. */
+    private final AtomicLong cut = new AtomicLong();
     private volatile boolean running = true;
     private volatile long written;
     private volatile long writeErrors;
@@ -48,7 +52,13 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
     public PcapCapture(CaptureOptions options) throws IOException {
         this.options = options;
         this.filter = options.filter();
-        this.ring = new CaptureRing(options.ringSlots(), options.snapLength());
+        int room = options.snapLength();
+        while (PcapngWriter.headerBytes() + PcapngWriter.maxPacketBytes(room) > options.maxFileBytes()) {
+            room -= 4;
+        }
+        this.fileRoom = room;
+        this.ring = new CaptureRing(options.ringSlots(), options.slotLength(), options.largeBuffers(),
+            options.snapLength());
         this.files = new RotatingFiles(options.directory(), options.prefix(), options.maxFileBytes(),
             options.maxTotalBytes());
         rotate();
@@ -98,8 +108,13 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
         return n;
     }
 
-    private void write(byte[] bytes, int offset, int length, int originalLength, int kind, long epochNanos) {
+    private void write(byte[] bytes, int offset, int kept, int originalLength, int kind, long epochNanos) {
         try {
+            // A packet no file could hold (a super-segment with a tiny max-file) is cut to what one holds.
+            int length = Math.min(kept, fileRoom);
+            if (length < kept) {
+                cut.incrementAndGet();
+            }
             if (files.wouldOverflow(PcapngWriter.maxPacketBytes(length))) {
                 rotate();
             }
@@ -138,6 +153,14 @@ public final class PcapCapture extends KindTap implements AutoCloseable {
     /** Packets lost because the ring was full. */
     public long lost() {
         return ring.lost();
+    }
+
+    /**
+     * Packets kept shorter than they were although within the snap length: every large buffer was in use (the
+     * packet was cut to a ring slot), or no file of {@code maxFileBytes} could hold it.
+     */
+    public long cut() {
+        return ring.cut() + cut.get();
     }
 
     /** Calls with a packet range outside its buffer (caller bugs), ignored. */

@@ -36,7 +36,7 @@ class CaptureControlTest {
             tap.dropped(ByteBuffer.wrap(udp), 0, udp.length, DropReason.UDP_PORT);
             byte[] other = Packets.syn("10.99.0.3", 40000, "10.99.0.1", 80);
             tap.received(ByteBuffer.wrap(other), 0, other.length);
-            assertEquals("stopped: 1 packets written, 0 lost (ring full), 0 write errors, 0 files deleted",
+            assertEquals("stopped: 1 packets written, 0 lost (ring full), 0 write errors, 0 files deleted, 0 cut short",
                 control.stop());
             assertSame(recorder, tap.target());
             assertEquals(List.of("dropped: udp_port"),

@@ -1,5 +1,6 @@
 package io.torgate.gateway.capture;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -235,5 +236,58 @@ class PcapCaptureTest {
             int t = Integer.parseInt(f[0]) - 41000;
             assertEquals(next[t]++, Integer.parseInt(f[1]), "per-producer order and intact bytes");
         }
+    }
+
+    /**
+     * A TSO super-segment as the offload path queues it (65,000 payload bytes in one packet, the TCP checksum holding
+     * only the pseudo-header sum) is written whole: tshark sees its full frame, IP and TCP lengths and its sequence
+     * number, the bytes read back are the packet's with the checksum completed, and the segment after it follows.
+     * Before, the default 2048-byte snap length cut it (frame.cap_len 2048).
+     */
+    @Test
+    void superSegmentsAreWrittenWhole() throws Exception {
+        byte[] payload = new byte[65_000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 31 + 7);
+        }
+        byte[] whole = Packets.tcp("10.99.0.1", 80, "10.99.0.2", 40000, Tcp.ACK | Tcp.PSH, 1_000_000, 1, payload);
+        byte[] partial = whole.clone();
+        new Tcp().wrap(ByteBuffer.wrap(partial), 20, partial.length - 20).fillPartialChecksum(
+            Cidr.parseAddress("10.99.0.1"), CLIENT);
+        byte[] next = Packets.tcp("10.99.0.1", 80, "10.99.0.2", 40000, Tcp.ACK, 1_065_000, 1, new byte[1000]);
+        try (PcapCapture c = new PcapCapture(options("super", CaptureFilter.ALL))) {
+            c.sent(ByteBuffer.wrap(partial), 0, partial.length);
+            c.sent(ByteBuffer.wrap(next), 0, next.length);
+            c.close();
+            assertEquals(0, c.cut());
+        }
+        Path file = files(dir, "super").get(0);
+        assertEquals(List.of("65040\t65040\t65040\t65000\t1000000", "1040\t1040\t1040\t1000\t1065000"),
+            Tshark.fields(file, "frame.len", "frame.cap_len", "ip.len", "tcp.len", "tcp.seq_raw"));
+        try (PcapReader r = PcapReader.open(file)) {
+            assertTrue(r.next());
+            byte[] got = new byte[r.ipLength()];
+            r.buffer().get(r.ipOffset(), got);
+            assertArrayEquals(whole, got, "the whole super-segment, its checksum completed");
+        }
+    }
+
+    /** With every large buffer taken, a long packet is cut to a ring slot and counted; freed buffers are reused. */
+    @Test
+    void longPacketsAreCutOnlyWhileEveryLargeBufferIsInUse() {
+        CaptureRing ring = new CaptureRing(8, 64, 1, 4000);
+        byte[] big = new byte[3000];
+        List<Integer> kept = new ArrayList<>();
+        CaptureRing.RecordSink sink = (bytes, offset, length, originalLength, kind, nanos) -> kept.add(length);
+        assertTrue(ring.offer(ByteBuffer.wrap(big), 0, big.length, 0, 1));
+        assertTrue(ring.offer(ByteBuffer.wrap(big), 0, big.length, 0, 2));
+        assertEquals(1, ring.cut());
+        while (ring.poll(sink)) {
+            kept.add(-1);
+        }
+        assertTrue(ring.offer(ByteBuffer.wrap(big), 0, big.length, 0, 3));
+        assertTrue(ring.poll(sink));
+        assertEquals(List.of(3000, -1, 64, -1, 3000), kept);
+        assertEquals(1, ring.cut());
     }
 }
