@@ -9,9 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# Build tools, the real tor, lab clients and servers, capture tools.
+# Build tools, the real tor, lab clients and servers, capture tools; for suite 90 (the .deb booted under a real
+# systemd): debootstrap (the fresh Debian root) and systemd-container (systemd-nspawn).
 pkgs=(cmake gcc make maven tor iproute2 iptables nftables iperf3 tcpdump tshark dnsutils dnsmasq curl
-      libpcap0.8 python3 procps psmisc kmod redsocks wrk iputils-ping)
+      libpcap0.8 python3 procps psmisc kmod redsocks wrk iputils-ping debootstrap systemd-container)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

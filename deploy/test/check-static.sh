@@ -23,7 +23,8 @@ fi
 unit=$here/systemd/torgate.service
 for k in Type=notify WatchdogSec= CapabilityBoundingSet=CAP_NET_ADMIN AmbientCapabilities=CAP_NET_ADMIN \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoNewPrivileges=yes RuntimeDirectory=torgate \
-    StateDirectory=torgate User=torgate ConditionPathExists=\|/run/qubes-service/torgate; do
+    StateDirectory=torgate User=torgate ConditionPathExists=\|/run/qubes-service/torgate NotifyAccess=main \
+    DevicePolicy=closed 'DeviceAllow=/dev/net/tun rw'; do
   grep -q "^$k" "$unit" || no "$unit lacks $k"
 done
 grep -q '^User=debian-tor' "$here/systemd/torgate-tor.service" || no "tor does not run as debian-tor"
