@@ -23,7 +23,7 @@ fi
 unit=$here/systemd/torgate.service
 for k in Type=notify WatchdogSec= CapabilityBoundingSet=CAP_NET_ADMIN AmbientCapabilities=CAP_NET_ADMIN \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes NoNewPrivileges=yes RuntimeDirectory=torgate \
-    StateDirectory=torgate User=torgate ConditionPathExists=\|/run/qubes-service/torgate NotifyAccess=main \
+    StateDirectory=torgate User=torgate ConditionPathExists=\|/run/qubes-service/torgate NotifyAccess=main SuccessExitStatus=143 \
     DevicePolicy=closed 'DeviceAllow=/dev/net/tun rw'; do
   grep -q "^$k" "$unit" || no "$unit lacks $k"
 done
