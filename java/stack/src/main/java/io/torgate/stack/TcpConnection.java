@@ -20,6 +20,8 @@ import java.nio.ByteBuffer;
  * state is created once per handshake).
  */
 public final class TcpConnection {
+    /** The timestamps option as every data segment carries it: NOP NOP TS (RFC 7323 Appendix A layout). */
+    static final int TIMESTAMP_OPTION_BYTES = 12;
     /** A SYN is held: the owner must {@link #accept} or {@link #refuse}. */
     public static final int EV_SYN = 1;
     /** The handshake completed (ESTABLISHED or later; stays set once reached, also in CLOSED). */
@@ -162,8 +164,13 @@ public final class TcpConnection {
         }
         synHeld = false;
         snd.init(isn.isn(localAddr, localPort, remoteAddr, remotePort, now));
-        snd.negotiated(peerMss, cfg.mss());
+        snd.negotiated(peerMss, cfg.mss(), fixedOptionBytes());
         setState(TcpState.SYN_RECEIVED);
+    }
+
+    /** TCP option bytes every data segment carries once negotiated: the timestamps (RFC 7323 §3.2), padded. */
+    int fixedOptionBytes() {
+        return tsOk ? TIMESTAMP_OPTION_BYTES : 0;
     }
 
     /** Refuses the held SYN: {@code <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>} at the next poll, then CLOSED. */

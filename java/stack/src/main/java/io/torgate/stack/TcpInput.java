@@ -112,7 +112,7 @@ final class TcpInput {
             return;
         }
         recordSyn(s);
-        snd.negotiated(c.peerMss, c.cfg.mss());
+        snd.negotiated(c.peerMss, c.cfg.mss(), c.fixedOptionBytes());
         c.rcv.ackNow = true;
         if (ackOk) {
             snd.onAck(s, now, c.tsNow(now));

@@ -41,19 +41,21 @@ public final class TcpOutput {
      * device cuts it into segments of min(mss, MTU room) payload bytes, the same segments this method would have
      * written one by one, each with these headers and options (RFC 6691: options count against the MSS room).
      *
-     * @param mss the peer's MSS (SND.MSS), or 0 or less for none below the MTU's
+     * @param mss the peer's MSS (SendMSS, options not taken off), or 0 or less for none below the MTU's
      * @return payload bytes sent (0 for a control segment), or -1 when the sink had no room
      */
     public int write(SegmentSink sink, int src, int srcPort, int dst, int dstPort, int seq, int ack, int flags,
                      int window, TcpOptions options, SendBuffer data, int length, int mss) {
         int optLen = options == null ? 0 : options.encodedLength();
         int headers = IPV4_HEADER + Tcp.HEADER_LENGTH + optLen;
+        // RFC 9293 §3.7.1: Eff.snd.MSS = min(SendMSS + 20, MMS_S) − TCPhdrsize − IPoptionsize, i.e. the options
+        // of this very segment (timestamps, SACK blocks) come out of the peer's MSS as out of the MTU (RFC 6691).
         int segment = mtu - headers;
         if (mss > 0) {
-            segment = Math.min(segment, mss);
+            segment = Math.min(segment, mss - optLen);
         }
         int limit = sink.offloadLimit();
-        int room = limit > 0 ? limit - headers : mtu - headers;
+        int room = limit > 0 ? limit - headers : segment;
         int len = Math.max(0, Math.min(length, room));
         if (len < length) {
             flags &= ~Tcp.FIN;

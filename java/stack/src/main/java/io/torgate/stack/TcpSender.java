@@ -35,7 +35,13 @@ final class TcpSender {
     int wl2;
     /** The peer's window scale shift (Snd.Wind.Shift). */
     int shift;
-    /** Payload bytes per segment before options: min(peer MSS, our MTU − 40). */
+    /** SendMSS of RFC 9293 §3.7.1: min(peer MSS, our MTU − 40), options not yet taken off. */
+    int sendMss;
+    /**
+     * The effective send MSS (SMSS): {@link #sendMss} less the options every segment carries (the 12 bytes of
+     * timestamps, RFC 7323 §3.2). cwnd, segment sizing and the SWS rules count in it, so a window of n SMSS is n
+     * full segments and no runt (Linux's mss_cache).
+     */
     int mss;
     boolean finQueued;
     /** Retransmissions of the current oldest segment (reset by an ACK of new data). */
@@ -83,11 +89,16 @@ final class TcpSender {
         timing = false;
     }
 
-    /** Sets the effective MSS once the peer's SYN is known and resets the congestion state for it. */
-    void negotiated(int peerMss, int ourMss) {
+    /**
+     * Sets the send MSS once the peer's SYN is known and resets the congestion state for it.
+     *
+     * @param fixedOptions bytes of TCP options on every data segment (12 with timestamps, else 0)
+     */
+    void negotiated(int peerMss, int ourMss, int fixedOptions) {
         // A floor on the peer's MSS, as Linux's tcp_min_snd_mss: a tiny MSS would multiply our per-segment work
         // (CVE-2019-11479).
-        mss = Math.max(MIN_MSS, Math.min(peerMss, ourMss));
+        sendMss = Math.max(MIN_MSS, Math.min(peerMss, ourMss));
+        mss = sendMss - fixedOptions;
         congestion.reset(mss);
         cc = congestion;
     }

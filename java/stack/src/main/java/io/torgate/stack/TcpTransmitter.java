@@ -357,7 +357,7 @@ final class TcpTransmitter {
         int window = c.rcv.windowField(syn);
         int ack = (flags & Tcp.ACK) != 0 ? c.rcv.rcvNxt() : 0;
         int sent = c.output.write(sink, c.localAddr, c.localPort, c.remoteAddr, c.remotePort, seq, ack, flags,
-                window, o, c.snd.buffer, length, c.snd.mss);
+                window, o, c.snd.buffer, length, c.snd.sendMss);
         if (sent < 0) {
             c.counters.increment(TcpCounters.SINK_FULL);
             return -1;

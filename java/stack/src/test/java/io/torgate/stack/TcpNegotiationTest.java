@@ -17,7 +17,7 @@ class TcpNegotiationTest {
 
     @Nested
     class Timestamps {
-        private final TcpHarness h = new TcpHarness(TcpHarness.defaults().timestamps(true));
+        private final TcpHarness h = new TcpHarness(TcpHarness.defaults().timestamps(true).sendBuffer(64 << 10));
 
         private void establish() {
             h.send(segment().syn().seq(PEER).mss(1460).sackPermitted().windowScale(7).ts(100, 0));
@@ -68,6 +68,47 @@ class TcpNegotiationTest {
             establish();
             h.appWrite(3000);
             h.expect(segment().len(1448)); // 1460 − 12 bytes of timestamp option: packets stay within the MTU
+        }
+
+        /**
+         * After a timeout cwnd is one SMSS, and the SMSS excludes the 12-byte timestamp option (RFC 9293 §3.7.1,
+         * RFC 7323 §3.2): the head goes out as one 1448-byte segment, not as 1448 + a 12-byte runt, which is what a
+         * window counted in 1460-byte MSS produced.
+         */
+        @Test
+        void retransmissionAfterATimeoutIsOneFullSegmentWithoutARunt() {
+            establish();
+            h.appWrite(20_000);
+            h.poll();
+            h.sink.packets.clear();
+            h.advanceMillis(1_100); // past the RTO (1 s floor, RFC 6298 §2.4)
+            h.expect(segment().seq(h.iss + 1).len(1448));
+            h.expectNothing();
+            assertEquals(1448, h.conn.snd.cc.cwnd(), "the loss window is one effective SMSS");
+        }
+
+        /** The initial window is ten effective segments (RFC 6928), all full: no runt at its end. */
+        @Test
+        void theInitialWindowIsWholeSegments() {
+            establish();
+            h.appWrite(20_000);
+            for (int i = 0; i < 10; i++) {
+                h.expect(segment().seq(h.iss + 1 + i * 1448).len(1448));
+            }
+            h.expectNothing();
+            assertEquals(10 * 1448, h.conn.snd.cc.cwnd(), "IW counts effective segments");
+        }
+
+        /** A peer MSS below the MTU's: the options come out of it too (RFC 6691), so IP packets stay within it. */
+        @Test
+        void optionsCountAgainstASmallPeerMss() {
+            h.send(segment().syn().seq(PEER).mss(1000).sackPermitted().windowScale(7).ts(100, 0));
+            h.conn.accept(h.now);
+            CapturingSink.Out synAck = h.expect(segment().synAck().tsEcr(100));
+            h.iss = synAck.seq();
+            h.send(segment().ack(h.iss + 1).window(512).ts(101, synAck.tsVal()));
+            h.appWrite(3000);
+            h.expect(segment().len(988));
         }
     }
 

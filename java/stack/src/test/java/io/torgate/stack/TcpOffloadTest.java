@@ -123,6 +123,29 @@ class TcpOffloadTest {
         assertEquals(0, tcp.payloadLength());
     }
 
+    /**
+     * With timestamps every segment carries 12 option bytes, so the device cuts at 1448 (gso_size), and cwnd counts
+     * in the same 1448-byte SMSS: the initial window is exactly ten segments, with no 120-byte runt at its end that
+     * a window counted in 1460-byte MSS would leave.
+     */
+    @Test
+    void withTimestampsTheSuperSegmentIsWholeSegmentsOfTheEffectiveMss() {
+        TcpHarness t = new TcpHarness(TcpHarness.defaults().timestamps(true).sendBuffer(256 << 10));
+        t.send(Seg.segment().syn().seq(TcpHarness.PEER_ISS).mss(1460).sackPermitted().windowScale(7).ts(100, 0));
+        t.conn.accept(t.now);
+        CapturingSink.Out synAck = t.expect(Seg.segment().synAck().tsEcr(100));
+        t.iss = synAck.seq();
+        t.send(Seg.segment().ack(t.iss + 1).window(512).ts(101, synAck.tsVal()));
+        t.appWrite(100_000);
+        t.conn.poll(t.now, sink);
+        OffloadSink.Packet p = sink.packets.poll();
+        assertNotNull(p);
+        Tcp tcp = completeAndVerify(p);
+        assertEquals(1448, p.segmentPayload(), "gso_size: 1460 less the timestamp option");
+        assertEquals(10 * 1448, tcp.payloadLength(), "ten whole segments");
+        assertTrue(sink.packets.isEmpty());
+    }
+
     @Test
     void anMssSizedSegmentStillWaitsForTheDelayedAck() {
         h.established();
