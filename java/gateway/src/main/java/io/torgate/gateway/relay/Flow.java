@@ -85,6 +85,8 @@ final class Flow implements WorkerContext.Ready {
     IsolationProfile serverProfile;
     /** Set by the DNS agent thread when answers are ready; cleared by the worker. */
     volatile boolean dnsReady;
+    /** Pure ACKs arrived in this worker turn and the flow waits in the handler's deferred list for its service. */
+    boolean serviceDue;
 
     Flow(RelayHandler owner, TcpConnection conn) {
         this.owner = owner;
@@ -148,6 +150,7 @@ final class Flow implements WorkerContext.Ready {
         phase = CONNECTING;
         socksDeadline = Long.MAX_VALUE;
         upShut = false;
+        serviceDue = false;
         downEof = false;
         downShut = false;
         bytesUp = 0;

@@ -96,6 +96,13 @@ public final class RelayHandler implements ShardHandler {
     private final DnsStreamPump dnsPump = new DnsStreamPump();
     /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
     private final ArrayList<Flow> dnsFlows = new ArrayList<>();
+    /**
+     * Flows that got only pure ACKs in this worker turn, serviced once at its end ({@link #onTick}): a download's
+     * client ACKs every other segment, and servicing each ACK on its own would send one small super-segment per
+     * ACK (the window it just opened) instead of one large one for the batch (Linux defers TSO likewise,
+     * tcp_tso_should_defer). Sized for the flow table, so adding never allocates.
+     */
+    private final ArrayList<Flow> serviceDue;
     private volatile boolean dnsWake;
     private StreamPump pump;
     private DropCounters counters;
@@ -138,6 +145,7 @@ public final class RelayHandler implements ShardHandler {
         this.keys = keys;
         this.names = names;
         this.flows = new FlowTable<>(maxFlows);
+        this.serviceDue = new ArrayList<>(maxFlows);
         TcpConfig tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
             .sendBuffer(settings.tcpBufferBytes());
         this.timeWait = new TimeWaitTable(maxFlows, tcpConfig.timeWaitNanos());
@@ -205,6 +213,13 @@ public final class RelayHandler implements ShardHandler {
             return;
         }
         f.conn.onSegment(segment, now);
+        if (f.phase == Flow.RELAYING && segment.payloadLength() == 0 && segment.flags() == Tcp.ACK) {
+            if (!f.serviceDue) {
+                f.serviceDue = true;
+                serviceDue.add(f);
+            }
+            return;
+        }
         service(f, now);
     }
 
@@ -387,6 +402,7 @@ public final class RelayHandler implements ShardHandler {
 
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
+        f.serviceDue = false;
         if (!attachBuffers(f, now)) {
             return;
         }
@@ -487,6 +503,14 @@ public final class RelayHandler implements ShardHandler {
     @Override
     public int onTick(long now) {
         int work = 0;
+        for (int i = 0, n = serviceDue.size(); i < n; i++) {
+            Flow f = serviceDue.get(i);
+            if (f.serviceDue) {
+                service(f, now);
+                work++;
+            }
+        }
+        serviceDue.clear();
         if (dnsWake) {
             dnsWake = false;
             for (int i = dnsFlows.size() - 1; i >= 0; i--) {
@@ -502,10 +526,13 @@ public final class RelayHandler implements ShardHandler {
         return work + wheel.expire(now, onTimer);
     }
 
-    /** Now when DNS answers wait, else the wheel's earliest timer: an idle worker sleeps until exactly then. */
+    /**
+     * Now when DNS answers or deferred services wait, else the wheel's earliest timer: an idle worker sleeps until
+     * exactly then.
+     */
     @Override
     public long nextDeadline(long now) {
-        return dnsWake ? now : wheel.nextDeadline();
+        return dnsWake || !serviceDue.isEmpty() ? now : wheel.nextDeadline();
     }
 
     /** Refuses a held SYN: RST now, everything released. */
@@ -528,6 +555,7 @@ public final class RelayHandler implements ShardHandler {
     }
 
     private void retire(Flow f) {
+        f.serviceDue = false; // pooled now: the deferred list must not service it
         pump.close(f, true);
         if (f.dns != null) {
             f.dns.close();
