@@ -91,8 +91,11 @@ public final class CongestionControl {
     }
 
     /**
-     * An ACK of new data outside fast recovery. In slow start cwnd grows by at most one SMSS per ACK
-     * (RFC 5681 §3.1 eq. 2); in congestion avoidance by one SMSS per cwnd of acknowledged bytes (§3.1, the
+     * An ACK of new data outside fast recovery. In slow start cwnd grows by the bytes acknowledged, up to ssthresh
+     * (byte counting, RFC 3465, without its L = 2 SMSS cap per ACK, as Linux's tcp_slow_start): a receiver behind
+     * GRO/LRO acknowledges tens of segments per ACK, and RFC 5681's one SMSS per ACK (eq. 2) would then grow the
+     * window by one segment per round trip, i.e. no faster than congestion avoidance. The rest of such an ACK
+     * beyond ssthresh counts toward congestion avoidance: one SMSS per cwnd of acknowledged bytes (§3.1, the
      * byte-counting variant). Growth is skipped while less than half of cwnd was in flight, so an
      * application-limited sender does not inflate a window it never used (RFC 7661 §4.1; Linux's rule too).
      *
@@ -105,8 +108,12 @@ public final class CongestionControl {
             return;
         }
         if (cwnd < ssthresh) {
-            cwnd = Math.min(MAX_WINDOW, cwnd + Math.min(bytesAcked, mss));
-            return;
+            int grown = (int) Math.min(Math.min(MAX_WINDOW, ssthresh), (long) cwnd + bytesAcked);
+            bytesAcked -= grown - cwnd;
+            cwnd = grown;
+            if (bytesAcked <= 0) {
+                return;
+            }
         }
         bytesAckedInCa += bytesAcked;
         if (bytesAckedInCa >= cwnd) {

@@ -10,15 +10,29 @@ class CongestionControlTest {
     private static final int MSS = 1000;
 
     @Test
-    void slowStartGrowsOneMssPerAck() {
+    void slowStartGrowsByTheBytesAcknowledged() {
         CongestionControl cc = new CongestionControl(MSS, 10);
         assertEquals(10 * MSS, cc.cwnd());
         cc.onAck(MSS, 10 * MSS);
         assertEquals(11 * MSS, cc.cwnd());
         cc.onAck(5 * MSS, 11 * MSS);
-        assertEquals(12 * MSS, cc.cwnd(), "at most one SMSS per ACK (RFC 5681 eq. 2)");
+        assertEquals(16 * MSS, cc.cwnd(), "a stretch ACK (GRO receiver) counts every byte it acknowledges");
         cc.onAck(MSS, MSS);
-        assertEquals(12 * MSS, cc.cwnd(), "application-limited: no growth");
+        assertEquals(16 * MSS, cc.cwnd(), "application-limited: no growth");
+    }
+
+    @Test
+    void slowStartStopsAtSsthreshAndTheRestCountsInCongestionAvoidance() {
+        CongestionControl cc = new CongestionControl(MSS, 10);
+        cc.onDupAck(50_000, 24 * MSS);
+        cc.onDupAck(50_000, 24 * MSS);
+        cc.onDupAck(50_000, 24 * MSS);
+        cc.onRetransmitTimeout(24 * MSS); // ssthresh 12 SMSS, cwnd 1 SMSS
+        assertEquals(12 * MSS, cc.ssthresh());
+        cc.onAck(10 * MSS, MSS);
+        assertEquals(11 * MSS, cc.cwnd());
+        cc.onAck(14 * MSS, 11 * MSS);
+        assertEquals(13 * MSS, cc.cwnd(), "1 SMSS up to ssthresh, then 13 SMSS in CA (>= cwnd of 12): one more");
     }
 
     @Test
