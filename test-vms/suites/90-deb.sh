@@ -9,9 +9,10 @@
 # system: `dpkg -i` (postinst enables the units); without the qvm-service flag nothing starts; an anti-test (a
 # launcher that forks instead of exec'ing, so READY=1 comes from a pid NotifyAccess=main refuses) never becomes
 # active; with the flag tor bootstraps as debian-tor, `systemctl start torgate` returns only after READY=1, the
-# hardening is in force (capabilities, NoNewPrivileges, seccomp, read-only /usr, hidden /home, the device
-# allow-list), the clients browse by address and by name, SIGSTOP of the gateway makes the watchdog restart
-# it, `systemctl stop torgate` leaves the clients failing closed with nothing leaking upstream, and `dpkg -r` /
+# hardening is in force (capabilities, NoNewPrivileges, seccomp, read-only /usr and /proc/sys, hidden /home, the
+# device allow-list), the clients browse by address and by name, SIGSTOP of the gateway makes the watchdog restart
+# it, `systemctl stop torgate` ends in success (not failed) and leaves the clients failing closed with nothing
+# leaking upstream, and `dpkg -r` /
 # `dpkg -P` in the running system remove the routing and nftables state and every file. Bounded: ~6 min warm.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -244,6 +245,10 @@ check "ProtectSystem=strict: /usr and /etc read-only for the gateway, its StateD
   $(declare -f in_vm in_svc); leader=$leader main_pid=$main_pid
   ! in_svc touch /usr/lib/torgate/probe 2>/dev/null && ! in_svc touch /etc/probe 2>/dev/null &&
   in_svc touch /var/lib/torgate/probe && in_svc rm /var/lib/torgate/probe"
+check "ProtectKernelTunables: /proc/sys read-only for the gateway (writable in the NetVM outside it)" bash -c "
+  $(declare -f in_vm in_svc); leader=$leader main_pid=$main_pid
+  f=/proc/sys/net/ipv4/ip_forward; v=\$(in_vm cat \$f)
+  ! in_svc sh -c \"echo \$v > \$f\" 2>/dev/null && in_vm sh -c \"echo \$v > \$f\""
 check "ProtectHome + PrivateTmp: /home inaccessible, /tmp private" bash -c "
   $(declare -f in_vm in_svc); leader=$leader main_pid=$main_pid
   in_svc stat -c %a /home | grep -qx 0 && in_svc grep ' /tmp ' /proc/self/mountinfo | grep -q 'systemd-private-.*torgate.service'"
