@@ -16,7 +16,7 @@
 #   lab tor's control socket for circuit ids (TG_TOR_CONTROL).
 #   TG_LOG_LEVEL                      torgate's --log-level (default INFO; FINE logs every drop with its reason)
 #   TG_FLIGHT_RECORDER=N              keep the last N packets per client for `torgate capture dump` (default 0)
-#   TG_JAVA_OPTS                      JVM options (default -Xmx384m: two cores and many namespaces share the box)
+#   TG_JAVA_OPTS                      JVM options (default: @deploy/defaults/jvm.options, the documented small-VM set)
 #   TORGATE_JAR                       the jar (default java/gateway/target/torgate.jar of this checkout)
 set -euo pipefail
 # shellcheck source=lib/common.sh
