@@ -85,7 +85,7 @@ final class Flow implements WorkerContext.Ready {
     IsolationProfile serverProfile;
     /** Set by the DNS agent thread when answers are ready; cleared by the worker. */
     volatile boolean dnsReady;
-    /** Pure ACKs arrived in this worker turn and the flow waits in the handler's deferred list for its service. */
+    /** ACKs or SOCKS data came in this worker turn: the flow waits in the handler's deferred list for service. */
     boolean serviceDue;
 
     Flow(RelayHandler owner, TcpConnection conn) {

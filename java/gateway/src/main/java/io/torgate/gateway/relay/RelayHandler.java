@@ -97,10 +97,11 @@ public final class RelayHandler implements ShardHandler {
     /** DNS-over-TCP flows of this shard, scanned when the DNS agent signals answers. */
     private final ArrayList<Flow> dnsFlows = new ArrayList<>();
     /**
-     * Flows that got only pure ACKs in this worker turn, serviced once at its end ({@link #onTick}): a download's
-     * client ACKs every other segment, and servicing each ACK on its own would send one small super-segment per
-     * ACK (the window it just opened) instead of one large one for the batch (Linux defers TSO likewise,
-     * tcp_tso_should_defer). Sized for the flow table, so adding never allocates.
+     * Relaying flows that got only pure ACKs or SOCKS data in this worker turn, serviced once at its end
+     * ({@link #onTick}): a download's client ACKs every other segment, and servicing each ACK (and each socket
+     * read) on its own would send one small super-segment per event (the window it just opened) instead of one
+     * large one for the turn (Linux defers TSO likewise, tcp_tso_should_defer). Sized for the flow table, so
+     * adding never allocates.
      */
     private final ArrayList<Flow> serviceDue;
     private volatile boolean dnsWake;
@@ -214,13 +215,18 @@ public final class RelayHandler implements ShardHandler {
         }
         f.conn.onSegment(segment, now);
         if (f.phase == Flow.RELAYING && segment.payloadLength() == 0 && segment.flags() == Tcp.ACK) {
-            if (!f.serviceDue) {
-                f.serviceDue = true;
-                serviceDue.add(f);
-            }
+            defer(f);
             return;
         }
         service(f, now);
+    }
+
+    /** Services {@code f} once at the end of this worker turn ({@link #onTick}), with whatever else came for it. */
+    private void defer(Flow f) {
+        if (!f.serviceDue) {
+            f.serviceDue = true;
+            serviceDue.add(f);
+        }
     }
 
     private void newFlow(PacketEvent event, ByteBuffer buf, long now) {
@@ -341,6 +347,10 @@ public final class RelayHandler implements ShardHandler {
         }
         if (!pump.onSocketReady(f)) {
             abort(f, DropReason.SOCKS_RESET, now);
+            return;
+        }
+        if (f.phase == Flow.RELAYING) {
+            defer(f); // with the ACKs of this turn: one pump, one poll, one super-segment
             return;
         }
         service(f, now);

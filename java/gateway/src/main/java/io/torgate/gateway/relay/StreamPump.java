@@ -25,6 +25,8 @@ import java.nio.channels.SocketChannel;
  */
 final class StreamPump {
     private static final Logger LOG = System.getLogger(StreamPump.class.getName());
+    /** Socket reads a service may add after the selector's one (so up to 4 relay buffers per worker turn). */
+    private static final int EXTRA_READS = 3;
 
     /**
      * Reads the SOCKS socket when it is readable and {@code down} is empty.
@@ -37,20 +39,7 @@ final class StreamPump {
             return f.channel == null;
         }
         if (key.isReadable() && f.down.remaining() == 0 && !f.downEof) {
-            try {
-                f.down.clear();
-                int n = f.channel.read(f.down);
-                f.down.flip();
-                if (n < 0) {
-                    f.downEof = true;
-                } else {
-                    f.bytesDown += n;
-                }
-            } catch (IOException e) {
-                f.down.clear().flip();
-                LOG.log(Level.DEBUG, "{0}: SOCKS read failed: {1}", f, e.getMessage());
-                return false;
-            }
+            return read(f);
         }
         return true;
     }
@@ -94,6 +83,9 @@ final class StreamPump {
         if (f.down.hasRemaining() && conn.write(f.down) < 0) {
             f.down.clear().flip(); // the client can no longer receive: drop what Tor sent
         }
+        if (!refill(f)) {
+            return false;
+        }
         if (f.downEof && !f.down.hasRemaining() && !f.downShut) {
             conn.shutdownOutput();
             f.downShut = true;
@@ -104,6 +96,47 @@ final class StreamPump {
             f.key.interestOps(ops);
         }
         return true;
+    }
+
+    /**
+     * While the connection took all of {@code down} and the last read filled it, reads the socket again (at most
+     * {@link #EXTRA_READS} times per service): one service then queues up to a few relay buffers, and the poll
+     * after it sends them as one full super-segment instead of one per selector turn. A short read means the
+     * socket is drained, so no read is spent on an empty socket beyond the first.
+     *
+     * @return false when the socket failed
+     */
+    private boolean refill(Flow f) {
+        for (int i = 0; i < EXTRA_READS && !f.downEof && !f.down.hasRemaining()
+            && f.down.limit() == f.down.capacity() && f.key.isValid(); i++) {
+            if (!read(f)) {
+                return false;
+            }
+            if (f.down.hasRemaining() && f.conn.write(f.down) < 0) {
+                f.down.clear().flip();
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** One read of the socket into the empty {@code down}; false when the socket failed. */
+    private static boolean read(Flow f) {
+        try {
+            f.down.clear();
+            int n = f.channel.read(f.down);
+            f.down.flip();
+            if (n < 0) {
+                f.downEof = true;
+            } else {
+                f.bytesDown += n;
+            }
+            return true;
+        } catch (IOException e) {
+            f.down.clear().flip();
+            LOG.log(Level.DEBUG, "{0}: SOCKS read failed: {1}", f, e.getMessage());
+            return false;
+        }
     }
 
     /**
