@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BufferBudget {
     private final long maxBytes;
     private final AtomicLong used = new AtomicLong();
+    /** Reservations refused (memory was short); touched only on that path. */
+    private final AtomicLong refusals = new AtomicLong();
 
     /** @param maxBytes the budget, &ge; 0 */
     public BufferBudget(long maxBytes) {
@@ -36,6 +38,7 @@ public final class BufferBudget {
         while (true) {
             long cur = used.get();
             if (cur + bytes > maxBytes) {
+                refusals.incrementAndGet();
                 return false;
             }
             if (used.compareAndSet(cur, cur + bytes)) {
@@ -68,6 +71,14 @@ public final class BufferBudget {
     /** @return bytes reserved now */
     public long used() {
         return used.get();
+    }
+
+    /**
+     * @return reservations refused so far: each is a chunk or relay buffer a flow could not have at that moment
+     *     (its segment dropped unacknowledged, fewer bytes accepted, or a short wait)
+     */
+    public long refusals() {
+        return refusals.get();
     }
 
     /** @return the budget */

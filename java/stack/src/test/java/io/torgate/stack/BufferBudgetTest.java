@@ -14,6 +14,7 @@ class BufferBudgetTest {
         BufferBudget b = new BufferBudget(100);
         assertTrue(b.reserve(60));
         assertFalse(b.reserve(41), "all or nothing");
+        assertEquals(1, b.refusals());
         assertEquals(60, b.used());
         assertTrue(b.reserve(40));
         assertEquals(0, b.available());

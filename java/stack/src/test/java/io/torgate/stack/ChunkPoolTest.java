@@ -33,6 +33,7 @@ class ChunkPoolTest {
         assertNotNull(c);
         assertNull(p.take(), "the budget holds three chunks");
         assertEquals(1, p.refused());
+        assertEquals(1, budget.refusals(), "the budget counts the refusal too");
         assertEquals(3 * CHUNK, budget.used());
         p.give(b);
         assertSame(b, p.take(), "a returned chunk is reused, not a new one made");

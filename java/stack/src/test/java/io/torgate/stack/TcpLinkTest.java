@@ -76,6 +76,7 @@ class TcpLinkTest {
         assertArrayEquals(a, link.receivedByServer());
         assertArrayEquals(b, link.receivedByClient());
         assertTrue(pool.refused() > 0, "memory really was short");
+        assertEquals(pool.refused(), pool.budget().refusals());
         assertEquals(link.client.rcv.buffer.shortOfMemory() + link.server.rcv.buffer.shortOfMemory(),
             link.counters.get(TcpCounters.RCV_NO_MEMORY), "each drop for want of memory is counted");
         assertTrue(link.counters.get(TcpCounters.RCV_NO_MEMORY) > 0);

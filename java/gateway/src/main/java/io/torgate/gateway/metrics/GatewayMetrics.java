@@ -50,8 +50,13 @@ public final class GatewayMetrics {
         p.family("torgate_ring_occupancy", "gauge", "Ring events published but not yet consumed by every worker.")
             .sample("torgate_ring_occupancy", state.pipeline().ringOccupancy());
         streams(p, shards);
-        p.family("torgate_buffer_budget_used_bytes", "gauge", "Buffer bytes reserved by open flows.")
+        p.family("torgate_buffer_budget_used_bytes", "gauge",
+                "Buffer bytes holding data now (borrowed while bytes are in flight; an idle stream holds none).")
             .sample("torgate_buffer_budget_used_bytes", state.budget().used());
+        p.family("torgate_buffer_budget_refusals_total", "counter",
+                "Buffer memory a flow asked for while the budget was spent (a segment dropped unacknowledged, fewer"
+                + " bytes taken, or a short wait).")
+            .sample("torgate_buffer_budget_refusals_total", state.budget().refusals());
         p.family("torgate_buffer_budget_max_bytes", "gauge", "The global buffer budget ([limits] buffer_bytes).")
             .sample("torgate_buffer_budget_max_bytes", state.budget().max());
         clients(p, shards);

@@ -302,6 +302,7 @@ class GatewayCommandsTest {
         // Buffers are borrowed only while bytes are in flight (issue 8): the gauge is what the budget says now.
         assertEquals((double) state.budget().used(), m.get("torgate_buffer_budget_used_bytes"));
         assertEquals((double) (64L << 20), m.get("torgate_buffer_budget_max_bytes"));
+        assertEquals(0.0, m.get("torgate_buffer_budget_refusals_total"), "64 MiB is never short here");
 
         try (MetricsHttpServer http = new MetricsHttpServer(new GatewayMetrics(state))) {
             InetSocketAddress at = http.start(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}),
