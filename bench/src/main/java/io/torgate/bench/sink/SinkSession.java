@@ -35,6 +35,8 @@ final class SinkSession {
     private final SocketChannel client;
     private final BufferPool pool;
     private final ByteBuffer hs = ByteBuffer.allocate(600);
+    /** Handshake answers of one parse pass, written together (see {@link #handshake()}). */
+    private final ByteBuffer answers = ByteBuffer.allocate(32);
     private SocketChannel target;
     private SelectionKey clientKey;
     private SelectionKey targetKey;
@@ -120,8 +122,22 @@ final class SinkSession {
         }
     }
 
-    /** Parses as far as the bytes in hs allow (a client may pipeline greeting and request). */
+    /**
+     * Parses as far as the bytes in hs allow (a client may pipeline greeting, auth and request) and answers what one
+     * pass parsed in ONE write, as tor does: tor parses every message of a read in one pass and flushes its answer
+     * once per event-loop turn (proto_socks.c, connection_ap_handshake_process_socks), so a pipelining client is
+     * woken once, not once per message. A lock-step client (redsocks) sends one message per read and gets one
+     * answer per write, as before.
+     */
     private void handshake() throws IOException {
+        try {
+            parse();
+        } finally {
+            flushAnswers();
+        }
+    }
+
+    private void parse() throws IOException {
         while (phase < CONNECTING) {
             int have = hs.position();
             if (phase == GREETING) {
@@ -139,10 +155,10 @@ final class SinkSession {
                     userPass |= hs.get(2 + i) == 2;
                 }
                 if (!none && !userPass) {
-                    send(NO_METHOD);
+                    answers.put(NO_METHOD);
                     throw new IOException("no acceptable method");
                 }
-                send(none ? METHOD_NONE : METHOD_USERPASS);
+                answers.put(none ? METHOD_NONE : METHOD_USERPASS);
                 consume(2 + n);
                 phase = none ? REQUEST : AUTH;
             } else if (phase == AUTH) {
@@ -150,7 +166,7 @@ final class SinkSession {
                 if (ulen < 0 || have < 3 + ulen || have < 3 + ulen + (hs.get(2 + ulen) & 0xFF)) {
                     return;
                 }
-                send(AUTH_OK); // any credentials: they only choose a circuit in Tor
+                answers.put(AUTH_OK); // any credentials: they only choose a circuit in Tor
                 consume(3 + ulen + (hs.get(2 + ulen) & 0xFF));
                 phase = REQUEST;
             } else if (!request(have)) {
@@ -252,11 +268,22 @@ final class SinkSession {
             | (up.wantsWrite() ? SelectionKey.OP_WRITE : 0));
     }
 
-    /** Handshake replies are a few bytes on a fresh socket: the send buffer always takes them at once. */
+    /** A reply after the answers parsed so far, in the same write. */
     private void send(byte[] reply) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(reply);
-        client.write(b);
-        if (b.hasRemaining()) {
+        answers.put(reply);
+        flushAnswers();
+    }
+
+    /** Handshake answers are a few bytes on a fresh socket: the send buffer always takes them at once. */
+    private void flushAnswers() throws IOException {
+        if (answers.position() == 0) {
+            return;
+        }
+        answers.flip();
+        client.write(answers);
+        boolean partial = answers.hasRemaining();
+        answers.clear();
+        if (partial) {
             throw new IOException("client send buffer full during the handshake");
         }
     }
