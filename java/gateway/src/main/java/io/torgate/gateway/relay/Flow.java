@@ -102,6 +102,11 @@ final class Flow implements WorkerContext.Ready {
         if (up == null && (up = pool.take()) == null) {
             return false;
         }
+        return attachDown(pool);
+    }
+
+    /** Borrows {@code down} only (empty, read mode), for a socket read; false when the budget refused it. */
+    boolean attachDown(RelayBuffers pool) {
         if (down == null) {
             if ((down = pool.take()) == null) {
                 return false;

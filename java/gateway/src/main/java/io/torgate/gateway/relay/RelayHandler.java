@@ -61,12 +61,11 @@ public final class RelayHandler implements ShardHandler {
     /** A flow refused memory by the budget tries again this much later (a few ticks: memory frees as ACKs come). */
     private static final long MEMORY_RETRY_NANOS = 5_000_000L;
     /**
-     * Free connection-buffer chunks a worker keeps for reuse: 4 MiB of 16 KiB chunks, enough for the in-flight data
-     * of a few full-speed streams without allocating, small next to the 160 MiB footprint target.
+     * Most free chunks or relay buffers a worker keeps for reuse. A worker keeps every one it made, up to what the
+     * budget allows (measured: dropping extras to the GC let garbage direct buffers pile up to the direct-memory cap
+     * before a GC freed them, because the data path allocates nothing that would trigger one: 196 MiB VmHWM).
      */
-    static final int KEEP_FREE_CHUNKS = 256;
-    /** Free relay buffers a worker keeps for reuse (2 MiB at the default 64 KiB). */
-    static final int KEEP_FREE_RELAY_BUFFERS = 32;
+    private static final long KEEP_FREE_MAX = 1 << 16;
 
     private final RelaySettings settings;
     private final EgressGuard egress;
@@ -151,8 +150,10 @@ public final class RelayHandler implements ShardHandler {
             .sendBuffer(settings.tcpBufferBytes());
         this.timeWait = new TimeWaitTable(maxFlows, tcpConfig.timeWaitNanos());
         this.drainNanos = tcpConfig.timeWaitNanos();
-        this.chunks = new ChunkPool(ChunkPool.DEFAULT_CHUNK_BYTES, budget, KEEP_FREE_CHUNKS);
-        this.relayBuffers = new RelayBuffers(settings.relayBufferBytes(), budget, KEEP_FREE_RELAY_BUFFERS);
+        this.chunks = new ChunkPool(ChunkPool.DEFAULT_CHUNK_BYTES, budget,
+            (int) Math.min(KEEP_FREE_MAX, budget.max() / ChunkPool.DEFAULT_CHUNK_BYTES));
+        this.relayBuffers = new RelayBuffers(settings.relayBufferBytes(), budget,
+            (int) Math.min(KEEP_FREE_MAX, budget.max() / settings.relayBufferBytes()));
         this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters, chunks)));
     }
 
@@ -337,7 +338,8 @@ public final class RelayHandler implements ShardHandler {
             advanceSocks(f, now);
             return;
         }
-        if (!attachBuffers(f, now)) {
+        // A relaying flow's service is deferred to the end of the turn: borrow only what the socket read needs now.
+        if (!attachBuffers(f, now, f.phase == Flow.RELAYING)) {
             return;
         }
         if (f.phase == Flow.SOCKS_UPSTREAM) {
@@ -398,8 +400,14 @@ public final class RelayHandler implements ShardHandler {
      * socket and is serviced again after {@link #MEMORY_RETRY_NANOS}.
      */
     private boolean attachBuffers(Flow f, long now) {
+        return attachBuffers(f, now, false);
+    }
+
+    /** As {@link #attachBuffers(Flow, long)}; {@code downOnly} for a socket read whose service comes later. */
+    private boolean attachBuffers(Flow f, long now, boolean downOnly) {
         f.memoryRetryAt = Long.MAX_VALUE;
-        if (f.phase <= Flow.CONNECTING || f.attachBuffers(relayBuffers)) {
+        if (f.phase <= Flow.CONNECTING
+            || (downOnly ? f.attachDown(relayBuffers) : f.attachBuffers(relayBuffers))) {
             return true;
         }
         f.memoryRetryAt = now + MEMORY_RETRY_NANOS;
