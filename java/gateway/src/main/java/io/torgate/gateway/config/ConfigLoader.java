@@ -178,7 +178,7 @@ public final class ConfigLoader {
         ClientCaps perClient = PolicyLoader.caps(s, ClientCaps.DEFAULTS, "_per_client");
         int syn = (int) s.integer("syns_in_flight", 1024, 1, 1 << 20);
         int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
-        long buffers = s.integer("buffer_bytes", 64L << 20, 1L << 20, 1L << 40);
+        long buffers = s.integer("buffer_bytes", 32L << 20, 1L << 20, 1L << 40);
         // 1 MiB: the gateway's round trip includes two thread wake-ups (reader, worker), ~1 ms on a loaded
         // 2-vCPU VM, so 128 KiB in flight capped one stream near 1 Gbit/s, and 1 MiB beat 512 KiB by a quarter
         // (bench/results/offload.md, "download"). Buffers are borrowed only while bytes are held, so idle streams
