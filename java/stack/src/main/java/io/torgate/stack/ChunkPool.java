@@ -20,14 +20,8 @@ public final class ChunkPool {
      * stream holds one or two. */
     public static final int DEFAULT_CHUNK_BYTES = 16 * 1024;
 
-    private final int chunkBytes;
     private final int shift;
-    private final BufferBudget budget;
-    private final byte[][] free;
-    private int freeCount;
-    private long lent;
-    private long made;
-    private long refused;
+    private final BudgetedPool<byte[]> chunks;
 
     /**
      * @param chunkBytes chunk size, a power of two from 64 to 2<sup>20</sup>
@@ -38,13 +32,8 @@ public final class ChunkPool {
         if (chunkBytes < 64 || chunkBytes > 1 << 20 || Integer.bitCount(chunkBytes) != 1) {
             throw new IllegalArgumentException("chunk size must be a power of two in 64..2^20: " + chunkBytes);
         }
-        if (keepFree < 0) {
-            throw new IllegalArgumentException("keepFree must not be negative: " + keepFree);
-        }
-        this.chunkBytes = chunkBytes;
         this.shift = Integer.numberOfTrailingZeros(chunkBytes);
-        this.budget = budget;
-        this.free = new byte[keepFree][];
+        this.chunks = new BudgetedPool<>(chunkBytes, budget, keepFree, () -> new byte[chunkBytes]);
     }
 
     /**
@@ -58,34 +47,17 @@ public final class ChunkPool {
 
     /** @return a chunk (contents undefined), or null when the budget has no room for it (counted) */
     public byte[] take() {
-        if (!budget.reserve(chunkBytes)) {
-            refused++;
-            return null;
-        }
-        byte[] c;
-        if (freeCount > 0) {
-            c = free[--freeCount];
-            free[freeCount] = null;
-        } else {
-            c = new byte[chunkBytes];
-            made++;
-        }
-        lent++;
-        return c;
+        return chunks.take();
     }
 
     /** Returns a chunk taken from this pool; the caller must drop its reference. */
     public void give(byte[] chunk) {
-        budget.release(chunkBytes);
-        lent--;
-        if (freeCount < free.length) {
-            free[freeCount++] = chunk;
-        }
+        chunks.give(chunk);
     }
 
     /** @return the chunk size in bytes */
     public int chunkBytes() {
-        return chunkBytes;
+        return chunks.itemBytes();
     }
 
     /** @return log2 of {@link #chunkBytes()} */
@@ -95,26 +67,26 @@ public final class ChunkPool {
 
     /** @return chunks lent out now */
     public long lent() {
-        return lent;
+        return chunks.lent();
     }
 
     /** @return chunks kept free for reuse now */
     public int free() {
-        return freeCount;
+        return chunks.free();
     }
 
     /** @return chunks ever made (allocated) */
     public long made() {
-        return made;
+        return chunks.made();
     }
 
     /** @return times {@link #take()} found no chunk and the budget refused a new one */
     public long refused() {
-        return refused;
+        return chunks.refused();
     }
 
     /** @return the budget this pool charges */
     public BufferBudget budget() {
-        return budget;
+        return chunks.budget();
     }
 }

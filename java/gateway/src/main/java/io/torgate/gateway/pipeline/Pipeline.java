@@ -22,8 +22,8 @@ import java.util.function.IntFunction;
  * The packet path: one reader thread (TUN → ring, classify), N shard workers (ring + selector + timers → TUN).
  * With a multi-queue TUN ({@code [tun] queues} &gt; 1): one reader, ring and classifier per queue, every worker
  * draining every ring for its shard and writing on queue {@code worker % queues} (see {@link TunReader} for why
- * that keeps a flow on its worker's queue). Built and started once; {@link #close()} stops the reader, then each worker (which ends its flows and closes
- * its sockets), and joins them. Does not own the TUN: the caller closes it after this.
+ * that keeps a flow on its worker's queue). Built and started once; {@link #close()} stops the readers, then each
+ * worker (which ends its flows and closes its sockets), and joins them. Does not own the TUN: the caller closes it after this.
  *
  * <p>A pipeline thread that ends before {@link #close()} (the reader on a TUN read error, such as the device being
  * deleted; any thread on an error escaping its loop) is logged with its cause and completes {@link #failure()}:

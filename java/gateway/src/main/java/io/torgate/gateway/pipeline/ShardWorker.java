@@ -73,7 +73,7 @@ public final class ShardWorker implements Runnable {
     private int idleTurns;
     private long errors;
 
-    /** A worker of a single-queue pipeline: one ring. */
+    /** A worker of a single-queue pipeline: one ring (the capture benchmark drives one directly). */
     @SuppressWarnings("unchecked")
     ShardWorker(int shard, RingBuffer<PacketEvent> ring, ByteBuffer slots, ShardHandler handler, TxQueue tx,
                 IdleKind idle) throws IOException {

@@ -41,8 +41,8 @@ import java.util.concurrent.locks.LockSupport;
  * packets to the queue its last packet was written on (tun_flow_update on write, looked up by the symmetric flow
  * hash on receive), so a flow's packets should arrive on its worker's queue. {@link #misqueued()} counts the TCP
  * packets that did not, so that claim is measured rather than assumed. Measured on Linux 6.18
- * ({@code MultiQueueLabTest}): about half the flows have exactly two packets arrive elsewhere, the SYN (its queue is picked from the
- * kernel's hash before the gateway wrote anything) and the client's ACK of the SYN-ACK (the kernel delivers a
+ * ({@code MultiQueueLabTest}): about half the flows have exactly two packets arrive elsewhere, the SYN (its queue is
+ * picked from the kernel's hash before the gateway wrote anything) and the client's ACK of the SYN-ACK (the kernel delivers a
  * written packet, and the client may answer it, before tun_get_user records the flow); after that, none.
  *
  * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
@@ -72,7 +72,7 @@ final class TunReader implements Runnable {
     private long batches;
     private long misqueued;
 
-    /** The reader of a single-queue TUN. */
+    /** The reader of a single-queue TUN (the capture benchmark drives one directly). */
     TunReader(TunDevice tun, RingBuffer<PacketEvent> ring, PacketBatch batch, PacketClassifier classifier,
               ShardWorker[] workers, int readBatch, CaptureTap capture) {
         this(tun, 0, 1, ring, batch, classifier, workers, readBatch, capture);

@@ -396,14 +396,10 @@ public final class RelayHandler implements ShardHandler {
     }
 
     /**
-     * Borrows the flow's relay buffers for a service. When the budget refuses, the flow stops listening to its
-     * socket and is serviced again after {@link #MEMORY_RETRY_NANOS}.
+     * Borrows the flow's relay buffers for a service ({@code downOnly}: only {@code down}, for a socket read whose
+     * service comes later). When the budget refuses, the flow stops listening to its socket and is serviced again
+     * after {@link #MEMORY_RETRY_NANOS}.
      */
-    private boolean attachBuffers(Flow f, long now) {
-        return attachBuffers(f, now, false);
-    }
-
-    /** As {@link #attachBuffers(Flow, long)}; {@code downOnly} for a socket read whose service comes later. */
     private boolean attachBuffers(Flow f, long now, boolean downOnly) {
         f.memoryRetryAt = Long.MAX_VALUE;
         if (f.phase <= Flow.CONNECTING
@@ -421,7 +417,7 @@ public final class RelayHandler implements ShardHandler {
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
         f.serviceDue = false;
-        if (!attachBuffers(f, now)) {
+        if (!attachBuffers(f, now, false)) {
             return;
         }
         if (f.phase == Flow.SOCKS_REQUEST) {
