@@ -56,6 +56,8 @@ final class Flow implements WorkerContext.Ready {
 
     SocketChannel channel;
     SelectionKey key;
+    /** The descriptor of {@link #channel} for {@link SocketResets}, or -1. */
+    int channelFd = -1;
     int phase;
     int client;
     int clientPort;
@@ -152,6 +154,7 @@ final class Flow implements WorkerContext.Ready {
         this.destinationPort = destinationPort;
         channel = null;
         key = null;
+        channelFd = -1;
         phase = CONNECTING;
         socksDeadline = Long.MAX_VALUE;
         upShut = false;

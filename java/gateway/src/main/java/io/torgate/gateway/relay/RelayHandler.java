@@ -61,6 +61,12 @@ public final class RelayHandler implements ShardHandler {
     /** A flow refused memory by the budget tries again this much later (a few ticks: memory frees as ACKs come). */
     private static final long MEMORY_RETRY_NANOS = 5_000_000L;
     /**
+     * How often a worker looks for SOCKS sockets reset behind bytes it has not read ({@link SocketResets}) while any
+     * of its flows is blocked on its client: a client learns of the reset this much later at most, for one
+     * {@code poll(2)} per period.
+     */
+    static final long RESET_CHECK_NANOS = 50_000_000L;
+    /**
      * Most free chunks or relay buffers a worker keeps for reuse. A worker keeps every one it made, up to what the
      * budget allows (measured: dropping extras to the GC let garbage direct buffers pile up to the direct-memory cap
      * before a GC freed them, because the data path allocates nothing that would trigger one: 196 MiB VmHWM).
@@ -113,6 +119,11 @@ public final class RelayHandler implements ShardHandler {
     private final ClientTable clients = new ClientTable(4096);
     /** SOCKS connect latency in µs (attempt → tor's reply), up to a minute, 2 significant digits: fixed size. */
     private final Histogram socksConnect = new Histogram(60_000_000L, 2);
+    /** Blocked flows' sockets, polled for a reset every {@link #RESET_CHECK_NANOS}; see {@link #checkResets}. */
+    private final SocketResets resets;
+    private final java.util.function.Consumer<Flow> watchIfBlocked = this::watchIfBlocked;
+    /** When {@link #checkResets} runs next; MAX_VALUE while no flow is blocked. */
+    private long resetCheckAt = Long.MAX_VALUE;
     private int shard;
     private long nextSerial;
 
@@ -145,6 +156,7 @@ public final class RelayHandler implements ShardHandler {
         this.keys = keys;
         this.names = names;
         this.flows = new FlowTable<>(maxFlows);
+        this.resets = new SocketResets(maxFlows);
         this.serviceDue = new ArrayList<>(maxFlows);
         TcpConfig tcpConfig = new TcpConfig().mtu(settings.mtu()).receiveBuffer(settings.tcpBufferBytes())
             .sendBuffer(settings.tcpBufferBytes());
@@ -311,6 +323,7 @@ public final class RelayHandler implements ShardHandler {
         try {
             ch = egress.open(settings.socksEndpoint());
             f.channel = ch;
+            f.channelFd = SocketResets.fd(ch);
             f.key = ch.register(selector, 0, f);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "{0}: SOCKS endpoint unreachable: {1}", f, e.getMessage());
@@ -427,6 +440,9 @@ public final class RelayHandler implements ShardHandler {
             abort(f, DropReason.SOCKS_RESET, now);
             return;
         }
+        if (resetCheckAt == Long.MAX_VALUE && StreamPump.blocked(f)) {
+            resetCheckAt = now + RESET_CHECK_NANOS;
+        }
         if (f.phase == Flow.DNS && !dnsPump.pump(f)) {
             abort(f, DropReason.MALFORMED, now);
             return;
@@ -536,8 +552,44 @@ public final class RelayHandler implements ShardHandler {
                 }
             }
         }
+        if (now >= resetCheckAt) {
+            work += checkResets(now);
+        }
         // Cheap when no tick has passed since the last call (no slot to visit).
         return work + wheel.expire(now, onTimer);
+    }
+
+    /**
+     * Resets the client side of every blocked flow whose SOCKS socket was reset behind bytes the relay has not read
+     * yet: those bytes can no longer become a complete stream, and a slow client would otherwise take them all
+     * before it learns that the stream failed (the reset comes after them on the socket). Keeps checking while any
+     * flow stays blocked.
+     *
+     * @return flows reset
+     */
+    private int checkResets(long now) {
+        resets.clear();
+        flows.forEach(watchIfBlocked);
+        int watched = resets.count();
+        int failed = resets.poll();
+        int reset = 0;
+        for (int i = 0; i < watched && reset < failed; i++) {
+            Flow f = resets.failed(i);
+            if (f != null) {
+                LOG.log(Level.DEBUG, "{0}: SOCKS socket reset behind queued data", f);
+                abort(f, DropReason.SOCKS_RESET, now);
+                reset++;
+            }
+        }
+        resets.clear();
+        resetCheckAt = watched > reset ? now + RESET_CHECK_NANOS : Long.MAX_VALUE;
+        return reset;
+    }
+
+    private void watchIfBlocked(Flow f) {
+        if (StreamPump.blocked(f)) {
+            resets.add(f, f.channelFd);
+        }
     }
 
     /**
@@ -546,7 +598,7 @@ public final class RelayHandler implements ShardHandler {
      */
     @Override
     public long nextDeadline(long now) {
-        return dnsWake || !serviceDue.isEmpty() ? now : wheel.nextDeadline();
+        return dnsWake || !serviceDue.isEmpty() ? now : Math.min(wheel.nextDeadline(), resetCheckAt);
     }
 
     /** Refuses a held SYN: RST now, everything released. */

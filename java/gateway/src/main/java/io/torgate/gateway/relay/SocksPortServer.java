@@ -86,6 +86,7 @@ final class SocksPortServer {
     private void startUpstream(Flow f, long now) {
         try {
             f.channel = egress.open(settings.socksEndpoint());
+            f.channelFd = SocketResets.fd(f.channel);
             f.key = f.channel.register(selector, 0, f);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "{0}: SOCKS endpoint unreachable: {1}", f, e.getMessage());

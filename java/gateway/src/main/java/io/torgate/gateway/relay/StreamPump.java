@@ -140,6 +140,17 @@ final class StreamPump {
     }
 
     /**
+     * True when the relay does not read {@code f}'s socket for now (the client has not taken what Tor sent, or
+     * memory is short) although more may come: a reset waits unseen behind the socket's queued bytes then
+     * ({@link SocketResets}).
+     */
+    static boolean blocked(Flow f) {
+        SelectionKey key = f.key;
+        return f.phase == Flow.RELAYING && !f.downEof && f.channelFd >= 0 && key != null && key.isValid()
+            && (key.interestOps() & SelectionKey.OP_READ) == 0;
+    }
+
+    /**
      * Closes the flow's channel, if any, and forgets it; abortive sends a RST to the SOCKS side (SO_LINGER 0) where
      * the socket has one.
      */
@@ -150,6 +161,7 @@ final class StreamPump {
         }
         f.channel = null;
         f.key = null;
+        f.channelFd = -1;
         try {
             if (abortive && ch.isConnected() && ch.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
                 ch.setOption(StandardSocketOptions.SO_LINGER, 0);

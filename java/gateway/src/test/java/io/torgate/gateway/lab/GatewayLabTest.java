@@ -39,11 +39,6 @@ class GatewayLabTest {
         connect_timeout_ms = 5000
         [limits]
         buffer_bytes = 268435456
-        # 128 KiB windows, not the 1 MiB default: Linux hands queued data to read() before it reports a reset, and
-        # the relay reads the SOCKS socket only when its buffer is empty, so with 1 MiB windows the reset of
-        # killingSocksResetsClientsAndRestartRecovers surfaces only after megabytes drain at curl's 2 MiB/s (it
-        # missed its 10 s in 2 of 5 runs). Detecting the reset behind queued data is open work in the relay.
-        tcp_buffer_bytes = 131072
         [dns]
         enabled = true
         mode = "mapped"

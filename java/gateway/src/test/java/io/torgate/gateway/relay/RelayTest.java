@@ -81,10 +81,15 @@ class RelayTest {
     }
 
     private void start(java.net.SocketAddress endpoint, long timeoutMillis, boolean icmp) throws Exception {
+        start(endpoint, timeoutMillis, icmp, 64 << 10);
+    }
+
+    private void start(java.net.SocketAddress endpoint, long timeoutMillis, boolean icmp, int tcpBufferBytes)
+        throws Exception {
         budget = new BufferBudget(64L << 20);
         limits = new FlowLimits(2, 100, 100, 100);
-        RelaySettings settings = new RelaySettings(endpoint, timeoutMillis * 1_000_000L, 1500, 64 << 10, 32 << 10,
-            () -> true, icmp);
+        RelaySettings settings = new RelaySettings(endpoint, timeoutMillis * 1_000_000L, 1500, tcpBufferBytes,
+            32 << 10, () -> true, icmp);
         EgressGuard egress = new EgressGuard(List.of(endpoint));
         IsolationKeys keys = new IsolationKeys(new byte[32], new ClientEpochs(), System::currentTimeMillis);
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
@@ -196,6 +201,34 @@ class RelayTest {
         c.conn.abort();
         assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000),
             "after the RST: streams " + limits.streams() + ", budget " + budget.used());
+    }
+
+    /**
+     * Tor resets the stream while the relay still holds bytes for a client that reads nothing (1 MiB windows, the
+     * default): Linux hands the socket's queued bytes to read() before it reports the reset, and the relay reads
+     * the socket only when the client takes more, so the reset would wait behind megabytes, forever here. The
+     * relay must see the reset behind the queued data and reset the client at once (the undelivered bytes are
+     * lost anyway: the upstream stream failed).
+     */
+    @Test
+    void aSocksResetBehindQueuedDataResetsTheClientAtOnce() throws Exception {
+        pipeline.close();
+        start(socks.address(), 2_000, true, 1 << 20);
+        served = new byte[16 << 20]; // more than the gateway's windows and every socket buffer on the way hold
+        TestClient c = new TestClient(tun, CLIENT, 40040, REMOTE, 80, 64 << 10);
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_ESTABLISHED), 5_000));
+        // The client reads nothing: its window closes, the gateway's send buffer fills, and Tor's bytes queue up in
+        // the relay and in the SOCKS socket behind it.
+        assertTrue(c.stepUntil(() -> budget.used() >= (1 << 20), 10_000),
+            () -> "buffers in use: " + budget.used());
+        c.step(200);
+        long resets = pipeline.drops(DropReason.SOCKS_RESET);
+        socks.close(); // RST on every SOCKS connection (SO_LINGER 0), bytes still queued toward the gateway
+        assertTrue(c.stepUntil(() -> c.has(TcpConnection.EV_RESET), 10_000),
+            () -> "the client was reset: " + c.conn.state() + ", budget " + budget.used());
+        assertEquals(resets + 1, pipeline.drops(DropReason.SOCKS_RESET), "counted as socks_reset");
+        assertTrue(c.stepUntil(() -> limits.streams() == 0 && budget.used() == 0, 5_000),
+            () -> "flow retired: streams " + limits.streams() + ", budget " + budget.used());
     }
 
     /**
