@@ -105,6 +105,25 @@ final class Lab implements AutoCloseable {
                 }
             }
         });
+        // A download that never ends by itself: 8 KiB every 10 ms for at most 60 s. The server sets the pace, so
+        // the client always waits in read() and sees a RST at once; curl --limit-rate instead reads ahead what the
+        // windows let through and then sleeps for seconds, blind to the socket.
+        server.createContext("/trickle", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(200, 0); // chunked: no length
+                byte[] chunk = new byte[8 * 1024];
+                long end = System.nanoTime() + 60_000_000_000L;
+                try (OutputStream out = exchange.getResponseBody()) {
+                    while (System.nanoTime() < end) {
+                        out.write(chunk);
+                        out.flush();
+                        Thread.sleep(10);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
         // Upload target: answers with the SHA-256 (hex) of the request body it read.
         server.createContext("/sha256", exchange -> {
             try (exchange) {

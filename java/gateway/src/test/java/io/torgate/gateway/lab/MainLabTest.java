@@ -30,12 +30,11 @@ class MainLabTest {
     @Test
     void runsFromTheCommandLineAndSigtermClosesFlowsSocketsAndTun() throws Exception {
         try (Lab lab = new Lab(CONFIG, false)) {
-            Files.write(lab.files.resolve("big"), new byte[64 << 20]);
             Process gateway = startGateway(lab, CONFIG, new StringBuffer());
             try {
                 lab.routeIntoTun();
-                Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 --limit-rate 1M -o /dev/null"
-                    + " http://" + Lab.UPSTREAM + ":" + Lab.HTTP_PORT + "/big; echo rc=$?");
+                Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 -o /dev/null"
+                    + " http://" + Lab.UPSTREAM + ":" + Lab.HTTP_PORT + "/trickle; echo rc=$?");
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 while (lab.socks.active() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
@@ -45,7 +44,9 @@ class MainLabTest {
 
                 gateway.destroy(); // SIGTERM
                 assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exits after SIGTERM");
-                assertTrue(download.waitFor(10, TimeUnit.SECONDS), "the client's connection ends");
+                boolean ended = download.waitFor(10, TimeUnit.SECONDS);
+                assertTrue(ended, () -> "the client's connection ends; client TCP state and counters:\n"
+                    + diagnose(lab));
                 String rc = new String(download.getInputStream().readAllBytes());
                 assertTrue(rc.contains("rc=56"), "the client got a RST, not a hang: " + rc);
                 deadline = System.nanoTime() + 5_000_000_000L;
@@ -95,6 +96,15 @@ class MainLabTest {
             } finally {
                 gateway.destroyForcibly();
             }
+        }
+    }
+
+    private static String diagnose(Lab lab) {
+        try {
+            return lab.client(1).sh("ss -tino; nstat -az | grep -E 'Challenge|RcvQDrop|Prune|OFODrop|TCPAbortOn|"
+                + "OutOfWindow|TCPRcvCollapsed|InErrs|TCPZeroWindowDrop|Reset'");
+        } catch (Exception e) {
+            return e.toString();
         }
     }
 
