@@ -91,6 +91,13 @@ int tg_tun_wake(int wake_fd);
  */
 int tg_tun_wait(int fd, int wake_fd, int timeout_ms);
 
+/*
+ * Adds fd to the epoll set epfd for EPOLLIN, level-triggered, with the fd itself as the event's data: an epoll_wait
+ * on epfd then returns while fd has a packet (or an error) pending. Used to make a Java Selector's select(2) wake on
+ * the TUN (see tg_jni.c). 0, or -errno (-EEXIST when fd is in the set already).
+ */
+int tg_tun_watch(int epfd, int fd);
+
 /* Closes an fd (the TUN fd or the wake fd). EINTR is not retried: on Linux the fd is gone either way. */
 int tg_tun_close(int fd);
 

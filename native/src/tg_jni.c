@@ -92,6 +92,31 @@ static jint j_wait(JNIEnv *env, jclass cls, jint fd, jint wake_fd, jint timeout_
   return (rc & TG_TUN_WOKEN) ? 0 : (rc & TG_TUN_READABLE) ? 1 : 0;
 }
 
+/*
+ * Adds the TUN fd to the epoll set behind a java.nio Selector, so that the Selector's select() returns while the
+ * TUN has a packet pending: a shard worker then waits for its sockets and its TUN queue in one epoll_wait. The
+ * epoll fd is the private field `int epfd` of the JDK's sun.nio.ch.EPollSelectorImpl (JDK 11 to 25); JNI reads
+ * it without the module system's --add-opens. The JDK ignores an event whose fd it does not know
+ * (EPollSelectorImpl.processEvents looks the fd up in its fdToKey map and skips a miss), so select() just returns
+ * 0 keys. -ENOTSUP when the selector has no such field (another JDK or SelectorProvider).
+ */
+static jint j_watch_from_selector(JNIEnv *env, jclass cls, jobject selector, jint fd) {
+  if (selector == NULL) return -EINVAL;
+  jclass impl = (*env)->FindClass(env, "sun/nio/ch/EPollSelectorImpl");
+  if (impl == NULL) {
+    (*env)->ExceptionClear(env); /* NoClassDefFoundError: a JDK without it */
+    return -ENOTSUP;
+  }
+  jfieldID field = (*env)->IsInstanceOf(env, selector, impl) ? (*env)->GetFieldID(env, impl, "epfd", "I") : NULL;
+  (*env)->DeleteLocalRef(env, impl);
+  if (field == NULL) {
+    (*env)->ExceptionClear(env); /* another SelectorProvider, or NoSuchFieldError: a JDK that renamed the field */
+    return -ENOTSUP;
+  }
+  jint epfd = (*env)->GetIntField(env, selector, field);
+  return tg_tun_watch(epfd, fd);
+}
+
 static jint j_close(JNIEnv *env, jclass cls, jint fd) { return tg_tun_close(fd); }
 
 /* Address of a direct buffer, 0 if it is not direct. Called once per buffer at set-up, never per packet. */
@@ -138,6 +163,7 @@ static const JNINativeMethod METHODS[] = {
     {"wakeCreate", "()I", (void *)j_wake_create},
     {"wake", "(I)I", (void *)j_wake},
     {"await", "(III)I", (void *)j_wait},
+    {"watchFromSelector", "(Ljava/nio/channels/Selector;I)I", (void *)j_watch_from_selector},
     {"close", "(I)I", (void *)j_close},
     {"address", "(Ljava/nio/ByteBuffer;)J", (void *)j_address},
     {"strerror", "(I)Ljava/lang/String;", (void *)j_strerror},

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -217,6 +218,14 @@ int tg_tun_wait(int fd, int wake_fd, int timeout_ms) {
       remaining = left > 0 ? (int)left : 0;
     }
   }
+}
+
+int tg_tun_watch(int epfd, int fd) {
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 int tg_tun_close(int fd) { return close(fd) < 0 ? -errno : 0; }

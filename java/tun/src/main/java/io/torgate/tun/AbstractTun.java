@@ -3,6 +3,7 @@ package io.torgate.tun;
 import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.Selector;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,6 +47,11 @@ abstract class AbstractTun implements TunDevice {
 
   /** Signals the wake fd so that {@link #poll} returns. */
   abstract void wake();
+
+  /** Adds the TUN fd to {@code selector}'s epoll set (see {@link #wakeSelector}): 0, -ENOTSUP, or -errno. */
+  int watchFrom(Selector selector) {
+    return -Errors.ENOTSUP;
+  }
 
   /** Closes the TUN fd and the wake fd; called exactly once. */
   abstract void closeFds();
@@ -142,6 +148,18 @@ abstract class AbstractTun implements TunDevice {
     }
     try {
       return Errors.check(name, "poll", poll(timeoutMillis)) > 0;
+    } finally {
+      keepAlive(null);
+      leave();
+    }
+  }
+
+  @Override
+  public final boolean wakeSelector(Selector selector) throws IOException {
+    enter();
+    try {
+      int rc = watchFrom(selector);
+      return rc != -Errors.ENOTSUP && Errors.check(name, "add to selector", rc) >= 0;
     } finally {
       keepAlive(null);
       leave();

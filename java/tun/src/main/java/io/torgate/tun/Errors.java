@@ -10,6 +10,7 @@ final class Errors {
   static final int EAGAIN = 11;
   static final int EINVAL = 22;
   static final int ENAMETOOLONG = 36;
+  static final int ENOTSUP = 95;
 
   private Errors() {}
 

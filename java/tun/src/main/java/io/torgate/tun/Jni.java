@@ -1,6 +1,7 @@
 package io.torgate.tun;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.Selector;
 
 /**
  * The natives of libtorgate_tun.so, bound by its JNI_OnLoad with RegisterNatives (see native/src/tg_jni.c).
@@ -40,6 +41,12 @@ final class Jni {
 
   /** 1 when {@code fd} is readable, 0 on timeout or when {@code wakeFd} was signalled, or -errno. */
   static native int await(int fd, int wakeFd, int timeoutMillis);
+
+  /**
+   * tg_tun_watch on the epoll fd of {@code selector} (a JDK EPollSelectorImpl): its select() then returns while
+   * {@code fd} is readable. 0, or -errno (-ENOTSUP for a selector that is not epoll based).
+   */
+  static native int watchFromSelector(Selector selector, int fd);
 
   static native int close(int fd);
 

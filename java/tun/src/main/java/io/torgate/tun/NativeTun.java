@@ -1,6 +1,7 @@
 package io.torgate.tun;
 
 import java.io.IOException;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -86,6 +87,11 @@ final class NativeTun extends AbstractTun {
   @Override
   void wake() {
     Jni.wake(wakeFd);
+  }
+
+  @Override
+  int watchFrom(Selector selector) {
+    return Jni.watchFromSelector(selector, fd);
   }
 
   @Override

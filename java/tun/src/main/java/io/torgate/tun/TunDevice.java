@@ -1,6 +1,7 @@
 package io.torgate.tun;
 
 import java.io.IOException;
+import java.nio.channels.Selector;
 
 /**
  * An open Linux TUN device (IFF_TUN, IFF_NO_PI, non-blocking): raw IP packets in and out, in batches of fixed
@@ -113,6 +114,20 @@ public interface TunDevice extends AutoCloseable {
    * @return true when readable; false on timeout or once the device is closed
    */
   boolean await(int timeoutMillis) throws IOException;
+
+  /**
+   * Makes {@code selector}'s {@code select} calls return (with no key selected) while this device has a packet or an
+   * error pending, so that one thread can wait for its sockets and this TUN queue at once. Level-triggered: a
+   * caller that leaves packets unread gets no sleep. Lasts until the device is closed (the kernel then drops the fd
+   * from the selector's set). Call at most once per selector.
+   *
+   * @return false when this implementation or the selector cannot do it (the pure-JNA fallback, or a selector that
+   *     is not the JDK's epoll one); the caller then reads the device from another thread
+   * @throws TunException when the kernel refuses
+   */
+  default boolean wakeSelector(Selector selector) throws IOException {
+    return false;
+  }
 
   /** Closes the device (idempotent); wakes a thread blocked in {@link #await}. Never throws. */
   @Override
