@@ -105,8 +105,8 @@ scenario_tundel() {
   check "tundel#$round: table $LAB_TABLE falls back to unreachable" tg_wait_until 5 "fallback" unreachable_fallback
   check "tundel#$round: torgate exits by itself within 10 s" tg_wait_until 10 "torgate to exit" \
     bash -c "! kill -0 $gw_pid"
-  check "tundel#$round: torgate's log names the cause (the TUN reader died reading $LAB_TUN)" \
-    grep -qE "packet path stopped: torgate-tun-reader(-[0-9]+)? died: .*TUN $LAB_TUN read failed" "$LAB_GATEWAY_LOG"
+  check "tundel#$round: torgate's log names the cause (the thread reading $LAB_TUN died)" \
+    grep -qE "packet path stopped: (torgate-tun-reader(-[0-9]+)?|torgate-shard-[0-9]+) died: .*TUN $LAB_TUN read failed" "$LAB_GATEWAY_LOG"
   grep -E "packet path stopped|torgate: exiting" "$LAB_GATEWAY_LOG" | sed 's/^/    log: /'
   check "tundel#$round: a new connection fails within 5 s" \
     gs_fails_within 5 gs_in c1 curl -sS --max-time 30 "http://$TORNET_WEB_NAME/"

@@ -156,8 +156,15 @@ public final class ConfigLoader {
                 throw new IllegalArgumentException("must be block, backoff or spin (got '" + v + "')");
             }
         });
+        TunReaderKind reader = s.parsed("tun_reader", TunReaderKind.DEFAULT, v -> {
+            try {
+                return TunReaderKind.valueOf(v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be worker or thread (got '" + v + "')");
+            }
+        });
         s.rejectUnknownKeys();
-        return new GatewayConfig.Pipeline(workers, ring, batch, idle);
+        return new GatewayConfig.Pipeline(workers, ring, batch, idle, reader);
     }
 
     private static GatewayConfig.Socks socks(TomlSection s, boolean managedTor) {

@@ -196,8 +196,13 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param ringSize ring slots, a power of two
      * @param readBatch most packets moved per TUN read call
      * @param idle how idle workers wait
+     * @param tunReader which thread reads each TUN queue
      */
-    public record Pipeline(int workers, int ringSize, int readBatch, IdleKind idle) {
+    public record Pipeline(int workers, int ringSize, int readBatch, IdleKind idle, TunReaderKind tunReader) {
+        /** With the default TUN reader ({@link TunReaderKind#DEFAULT}). */
+        public Pipeline(int workers, int ringSize, int readBatch, IdleKind idle) {
+            this(workers, ringSize, readBatch, idle, TunReaderKind.DEFAULT);
+        }
     }
 
     /**

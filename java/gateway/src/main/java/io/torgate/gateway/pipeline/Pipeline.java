@@ -7,6 +7,7 @@ import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.DropReason;
 import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.GatewayConfig;
+import io.torgate.gateway.config.TunReaderKind;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
 /**
- * The packet path: one reader thread (TUN → ring, classify), N shard workers (ring + selector + timers → TUN).
+ * The packet path: one reader thread (TUN → ring, classify), N shard workers (ring + selector + timers → TUN); or,
+ * with {@code tun_reader = "worker"}, no reader thread: worker {@code q} runs queue {@code q}'s reader in its own
+ * loop (see {@link ShardWorker}; a reader-thread death below is then that worker's).
  * With a multi-queue TUN ({@code [tun] queues} &gt; 1): one reader, ring and classifier per queue, every worker
  * draining every ring for its shard and writing on queue {@code worker % queues} (see {@link TunReader} for why
  * that keeps a flow on its worker's queue). Built and started once; {@link #close()} stops the readers, then each
@@ -51,6 +54,8 @@ public final class Pipeline implements AutoCloseable {
     private final List<TxQueue> transmitters = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CompletableFuture<String> failure = new CompletableFuture<>();
+    /** The workers read their TUN queues ({@link TunReaderKind#WORKER} took effect); no reader threads. */
+    private final boolean workersRead;
     /** Set first thing in {@link #close()}: from then on a thread that ends is stopping, not failing. */
     private volatile boolean closing;
 
@@ -118,6 +123,31 @@ public final class Pipeline implements AutoCloseable {
             readers[i] = new TunReader(queues.get(i), i, q, rings[i], rx[i], classifiers[i], workers,
                 pipeline.readBatch(), capture);
         }
+        this.workersRead = pipeline.tunReader() == TunReaderKind.WORKER && workersAdoptQueues(queues);
+    }
+
+    /**
+     * {@code tun_reader = "worker"}: worker {@code i} reads queue {@code i}. False (reader threads) when the TUN
+     * cannot wake a selector; that happens for the first queue already, so no worker has adopted one then.
+     */
+    private boolean workersAdoptQueues(List<TunDevice> queues) throws IOException {
+        for (int i = 0; i < queues.size(); i++) {
+            if (!workers[i].adoptQueue(readers[i], queues.get(i))) {
+                if (i > 0) {
+                    throw new IllegalStateException("TUN queue " + i + " cannot wake its worker, queue 0 could");
+                }
+                LOG.log(Level.WARNING, "tun_reader = \"worker\" needs the JNI TUN shim and the JDK's epoll selector"
+                    + " (TUN " + tun.name() + (tun.isNative() ? ", native" : ", JNA fallback")
+                    + "): reading the TUN with a reader thread instead");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when the workers read their TUN queues themselves (run-to-completion), false with reader threads. */
+    public boolean workersReadTun() {
+        return workersRead;
     }
 
     /** A ring whose event {@code i} points at slot {@code i} of its reader's batch. */
@@ -145,12 +175,12 @@ public final class Pipeline implements AutoCloseable {
         return Math.max(ringSize * (tun.mtu() + tun.vnetHeaderLength()), RX_FRAMES * tun.maxFrame());
     }
 
-    /** Starts the worker threads, then the reader. */
+    /** Starts the worker threads, then the readers (unless the workers read the TUN themselves). */
     public void start() {
         for (int i = 0; i < workers.length; i++) {
             startWatched("torgate-shard-" + i, workers[i]);
         }
-        for (int q = 0; q < readers.length; q++) {
+        for (int q = 0; q < readers.length && !workersRead; q++) {
             startWatched(readers.length == 1 ? "torgate-tun-reader" : "torgate-tun-reader-" + q, readers[q]);
         }
     }

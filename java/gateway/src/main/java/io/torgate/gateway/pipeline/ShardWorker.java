@@ -6,6 +6,7 @@ import io.torgate.gateway.classify.DropCounters;
 import io.torgate.gateway.classify.PacketInfo;
 import io.torgate.gateway.classify.RejectWriter;
 import io.torgate.gateway.config.IdleKind;
+import io.torgate.tun.TunDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
@@ -32,9 +33,16 @@ import java.util.function.Consumer;
  * ring for the events of its shard, so a flow stays with the worker its hash names whichever queue the kernel
  * delivered a packet on. The worker gates each ring with its own sequence.
  *
+ * <p>Run-to-completion ({@code [pipeline] tun_reader = "worker"}): worker {@code q} also runs queue {@code q}'s
+ * {@link TunReader} at the start of each turn, and its selector's epoll set holds that queue's fd, so the select
+ * that waits for sockets and timers also returns when a packet arrives: one wake-up per idle-to-busy transition
+ * instead of two (reader thread, then worker). Packets of other shards still go through the ring, and the worker
+ * wakes their owners as a reader thread would.
+ *
  * <p>Idle ({@link IdleKind#BLOCK}): the worker sets {@link #sleeping}, re-checks the ring cursor and blocks in
  * {@code select(timeout-to-next-timer)}; the reader, after publishing, wakes a sleeping worker that got
  * packets. Both sides write their volatile flag before reading the other's, so a publish is never missed.
+ * {@link IdleKind#BACKOFF} first keeps turning for {@link #SPIN_NANOS} after the last work.
  *
  * <p>Control work ({@link #submit}): other threads queue {@link ShardTask}s; the worker runs them at the start of a
  * turn, so they see and change the shard's flows without locks. The queue allocates per task, which is fine:
@@ -46,9 +54,14 @@ import java.util.function.Consumer;
  */
 public final class ShardWorker implements Runnable {
     private static final Logger LOG = System.getLogger(ShardWorker.class.getName());
-    /** Spins before yielding and yields before blocking, in {@link IdleKind#BACKOFF}. */
-    private static final int SPINS = 200;
-    private static final int YIELDS = 20;
+    /**
+     * {@link IdleKind#BACKOFF}: how long a worker keeps polling after its last work before it blocks. A client's
+     * next segment often follows within tens of microseconds (the ACK of what the worker just sent, the next
+     * request); polling catches it without a wake-up. Bounded in time, not in turns, so that it costs the same
+     * whatever a turn costs (each turn makes one or two non-blocking syscalls, ~1 µs), and an idle worker burns at
+     * most 50 µs per wake-up.
+     */
+    static final long SPIN_NANOS = 50_000;
 
     private final int shard;
     /** The rings this worker drains (one per TUN queue), each with its slot buffer, gating sequence and next. */
@@ -65,12 +78,15 @@ public final class ShardWorker implements Runnable {
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     private final Consumer<SelectionKey> wakeDispatch = this::dispatchAfterSleep;
     private final ConcurrentLinkedQueue<Pending<?>> tasks = new ConcurrentLinkedQueue<>();
+    /** The TUN queue this worker reads itself ({@code tun_reader = "worker"}), or null when a thread reads it. */
+    private TunReader ownQueue;
     private volatile boolean running = true;
     private volatile boolean sleeping;
     /** Set once the loop has ended and its tasks were answered; later submissions fail at once. */
     private volatile boolean stopped;
     private long now;
-    private int idleTurns;
+    /** {@link #now} of the last turn that did work (for the {@link IdleKind#BACKOFF} time bound). */
+    private long lastWork;
     private long errors;
 
     /** A worker of a single-queue pipeline: one ring (the capture benchmark drives one directly). */
@@ -133,6 +149,8 @@ public final class ShardWorker implements Runnable {
                 int work;
                 try {
                     work = doWork();
+                } catch (TunQueueFailure e) {
+                    throw e; // the packet path is gone: the pipeline reports it and the process exits
                 } catch (RuntimeException e) {
                     error(e); // the loop never dies from one bad flow: it would stall the whole ring
                     work = 1;
@@ -140,7 +158,7 @@ public final class ShardWorker implements Runnable {
                 if (work == 0) {
                     idle();
                 } else {
-                    idleTurns = 0;
+                    lastWork = now;
                 }
             }
         } finally {
@@ -157,10 +175,13 @@ public final class ShardWorker implements Runnable {
         }
     }
 
-    /** One turn: ring, sockets, timers, flush. Returns the work done. */
+    /** One turn: own TUN queue (if any), rings, sockets, timers, flush. Returns the work done. */
     int doWork() {
         now = System.nanoTime();
         int work = tasks.isEmpty() ? 0 : runTasks();
+        if (ownQueue != null) {
+            work += readOwnQueue();
+        }
         work += drainRing();
         try {
             work += selector.selectNow(dispatch);
@@ -170,6 +191,42 @@ public final class ShardWorker implements Runnable {
         work += handler.onTick(now);
         tx.flush();
         return work;
+    }
+
+    /**
+     * Moves one batch from this worker's TUN queue into its ring ({@link #drainRing()} then handles it in the same
+     * turn). The selector's epoll set holds the TUN fd, so a worker that leaves packets unread does not sleep.
+     */
+    private int readOwnQueue() {
+        try {
+            return Math.max(0, ownQueue.moveBatch());
+        } catch (IOException e) {
+            if (!running) {
+                return 0; // closing: the TUN may be gone already
+            }
+            throw new TunQueueFailure(ownQueue, e);
+        }
+    }
+
+    /** The worker's own TUN queue failed (e.g. the device was deleted): this ends the worker, not just a flow. */
+    private static final class TunQueueFailure extends UncheckedIOException {
+        TunQueueFailure(TunReader reader, IOException cause) {
+            super(reader.readFailure(cause), cause);
+        }
+    }
+
+    /**
+     * Makes this worker read {@code reader}'s TUN queue in its own loop (run-to-completion), waking from its
+     * selector when the queue has packets: true when the TUN could join the selector, false when not (the caller
+     * then starts a reader thread). Before {@link #run()}.
+     */
+    boolean adoptQueue(TunReader reader, TunDevice queue) throws IOException {
+        if (!queue.wakeSelector(selector)) {
+            return false;
+        }
+        reader.runInline();
+        ownQueue = reader;
+        return true;
     }
 
     private int drainRing() {
@@ -238,13 +295,10 @@ public final class ShardWorker implements Runnable {
         switch (idle) {
             case SPIN -> Thread.onSpinWait();
             case BACKOFF -> {
-                idleTurns++;
-                if (idleTurns < SPINS) {
+                if (now - lastWork < SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else if (idleTurns < SPINS + YIELDS) {
-                    Thread.yield();
                 } else {
-                    block();
+                    block(); // a wake-up that brings work starts a new spin; one that brings none blocks again
                 }
             }
             default -> block();

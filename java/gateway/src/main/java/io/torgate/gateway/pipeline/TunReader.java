@@ -45,7 +45,11 @@ import java.util.concurrent.locks.LockSupport;
  * picked from the kernel's hash before the gateway wrote anything) and the client's ACK of the SYN-ACK (the kernel delivers a
  * written packet, and the client may answer it, before tun_get_user records the flow); after that, none.
  *
- * <p>Ownership: one thread runs this; it alone writes the slots and events before publication.
+ * <p>Run-to-completion ({@code [pipeline] tun_reader = "worker"}): no thread runs this; worker {@code q} calls
+ * {@link #moveBatch()} of queue {@code q}'s reader in its own loop, then drains the ring like every worker does.
+ *
+ * <p>Ownership: one thread runs this (its own, or its worker's); it alone writes the slots and events before
+ * publication.
  */
 final class TunReader implements Runnable {
     /** Re-check the stop flag this often while the TUN is idle. */
@@ -66,6 +70,11 @@ final class TunReader implements Runnable {
     private final int queues;
     /** Packed batch: where the next read starts (the byte after the newest packet, 64-byte aligned). */
     private int writePosition;
+    /**
+     * Run by a worker inside its own loop ({@code tun_reader = "worker"}) rather than by a thread of its own: a full
+     * ring then never parks (the worker has its own flows to serve) and the caller simply tries again next turn.
+     */
+    private boolean inline;
     private volatile boolean running = true;
     private long nextSequence;
     private long packets;
@@ -110,7 +119,7 @@ final class TunReader implements Runnable {
         } catch (IOException e) {
             if (running) {
                 // The reader cannot go on (e.g. the device was deleted): the pipeline reports it as its failure.
-                throw new UncheckedIOException("TUN " + tun.name() + " read failed (" + e.getMessage() + ")", e);
+                throw new UncheckedIOException(readFailure(e), e);
             }
         }
     }
@@ -190,6 +199,9 @@ final class TunReader implements Runnable {
         for (ShardWorker w : workers) {
             w.wakeIfSleeping();
         }
+        if (inline) {
+            return false;
+        }
         LockSupport.parkNanos(FULL_RING_PARK_NANOS);
         return ring.hasAvailableCapacity(readBatch);
     }
@@ -230,6 +242,16 @@ final class TunReader implements Runnable {
             writePosition = batch.slotOffset(last) + ((batch.length(last) + 63) & -64);
         }
         return got;
+    }
+
+    /** What the log and {@link Pipeline#failure()} say when reading this reader's TUN queue failed. */
+    String readFailure(IOException e) {
+        return "TUN " + tun.name() + " read failed (" + e.getMessage() + ")";
+    }
+
+    /** Marks this reader as run by its worker's loop (see {@link #inline}); before the pipeline starts. */
+    void runInline() {
+        inline = true;
     }
 
     /** Packets moved so far. */

@@ -37,6 +37,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(Cidr.parse("10.137.0.0/16")), c.network().clientRanges());
         assertEquals(2, c.network().gatewayAddresses().size());
         assertEquals(IdleKind.BLOCK, c.pipeline().idle());
+        assertEquals(TunReaderKind.DEFAULT, c.pipeline().tunReader());
         assertEquals(new InetSocketAddress("127.0.0.1", 9050), c.socks().endpoint());
         assertEquals(64, c.limits().synsInFlightPerClient());
         assertTrue(!c.drops().rejects(DropReason.UDP_PORT));
@@ -107,7 +108,8 @@ class ConfigLoaderTest {
     @Test
     void defaultsAndUnixEndpointAndReject() throws Exception {
         GatewayConfig c = ConfigLoader.parse("t.toml", MINIMAL.replace("127.0.0.1:9050", "unix:/run/tor/socks")
-            + "[drop]\nudp_port = \"reject\"\n[pipeline]\nworkers = 2\nidle = \"backoff\"\n");
+            + "[drop]\nudp_port = \"reject\"\n[pipeline]\nworkers = 2\nidle = \"backoff\"\n"
+            + "tun_reader = \"worker\"\n");
         assertEquals(UnixDomainSocketAddress.of("/run/tor/socks"), c.socks().endpoint());
         assertTrue(c.drops().rejects(DropReason.UDP_PORT));
         assertTrue(!c.dns().enabled());
@@ -117,12 +119,17 @@ class ConfigLoaderTest {
         assertTrue(d.dns().enabled() && d.dns().mapped());
         assertEquals(Path.of("/var/lib/torgate/map"), d.dns().mapFile());
         assertEquals(IdleKind.BACKOFF, c.pipeline().idle());
+        assertEquals(TunReaderKind.WORKER, c.pipeline().tunReader());
+        assertEquals(TunReaderKind.THREAD, ConfigLoader.parse("t.toml",
+            MINIMAL + "[pipeline]\ntun_reader = \"thread\"\n").pipeline().tunReader());
     }
 
     @Test
     void errorsNameFileLineAndKey() {
         assertError(MINIMAL + "[pipeline]\nworkers = 0\n", "t.toml:6:1: pipeline.workers: must be 1..64 (got 0)");
         assertError(MINIMAL + "[pipeline]\nworkerz = 2\n", "t.toml:6:1: pipeline.workerz: unknown key");
+        assertError(MINIMAL + "[pipeline]\ntun_reader = \"both\"\n",
+            "pipeline.tun_reader: must be worker or thread (got 'both')");
         assertError(MINIMAL + "[pipeline]\nring_size = 1000\n", "t.toml:6:1: pipeline.ring_size: must be a power");
         assertError(MINIMAL + "[tun]\nmtu = \"big\"\n", "t.toml:6:1: tun.mtu: must be an integer");
         assertError(MINIMAL + "[bogus]\n", "t.toml:5:1: bogus: unknown section");

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code torgate run --config FILE} as its own JVM in the gateway namespace: stopped with SIGTERM, and ending by
@@ -68,12 +68,13 @@ class MainLabTest {
      * Outside systemd nothing restarts a gateway that silently stopped reading: with tun0 deleted under it (as lab
      * suite 40 does), torgate must log the cause and exit non-zero, and the clients stay failed closed.
      */
-    @ParameterizedTest(name = "{0} queue(s)")
-    @ValueSource(ints = {1, 2})
-    void deletingTheTunEndsTheProcessWithExit1AndTheCauseLogged(int queues) throws Exception {
+    @ParameterizedTest(name = "{0} queue(s), tun_reader = {1}")
+    @CsvSource({"1, thread", "2, thread", "1, worker", "2, worker"})
+    void deletingTheTunEndsTheProcessWithExit1AndTheCauseLogged(int queues, String reader) throws Exception {
         // With two queues (IFF_MULTI_QUEUE, two readers) every reader fails; the first one to end is reported.
+        // With tun_reader = "worker" the reader is the worker's loop: the worker's thread ends.
         String config = CONFIG.replace("name = \"tun0\"\n", "name = \"tun0\"\nqueues = " + queues + "\n")
-            + "[pipeline]\nworkers = " + queues + "\n";
+            + "[pipeline]\nworkers = " + queues + "\ntun_reader = \"" + reader + "\"\n";
         try (Lab lab = new Lab(config, false)) {
             StringBuffer log = new StringBuffer();
             Process gateway = startGateway(lab, config, log);
@@ -88,9 +89,10 @@ class MainLabTest {
                 assertEquals(1, gateway.exitValue(), "exit 1 (runtime failure) so Restart=on-failure applies:\n" + log);
                 Thread.sleep(200); // the output drainer reads the last lines
                 String text = log.toString();
-                assertTrue(text.matches("(?s).*packet path stopped: torgate-tun-reader(-\\d)? died: "
-                    + "java.io.UncheckedIOException: TUN tun0 read failed .*"), "the cause is logged:\n" + text);
-                assertTrue(text.matches("(?s).*torgate: exiting: the packet path stopped \\(torgate-tun-reader.*"), text);
+                String thread = reader.equals("worker") ? "torgate-shard-\\d" : "torgate-tun-reader(-\\d)?";
+                assertTrue(text.matches("(?s).*packet path stopped: " + thread + " died: "
+                    + "[\\w.$]+: TUN tun0 read failed .*"), "the cause is logged:\n" + text);
+                assertTrue(text.matches("(?s).*torgate: exiting: the packet path stopped \\(" + thread + ".*"), text);
                 assertNotEquals("0", lab.client(1).sh("curl -s --max-time 3 -o /dev/null http://" + Lab.UPSTREAM
                     + ":" + Lab.HTTP_PORT + "/ping; echo $?").trim(), "fails closed without the gateway");
             } finally {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A multi-queue TUN ({@code [tun] queues = 2}, two workers) against the kernel's TCP, through the whole gateway, on
@@ -37,6 +37,7 @@ class MultiQueueLabTest {
         queues = 2
         [pipeline]
         workers = 2
+        tun_reader = "%s"
         [network]
         client_ranges = ["10.137.0.0/24"]
         gateway_addresses = ["10.139.1.1"]
@@ -46,11 +47,13 @@ class MultiQueueLabTest {
         buffer_bytes = 268435456
         """;
 
-    @ParameterizedTest(name = "offload = {0}")
-    @ValueSource(booleans = {true, false})
-    void parallelFlowsThroughTwoQueuesAreExactAndSteered(boolean offload) throws Exception {
-        try (Lab lab = new Lab(CONFIG.formatted(offload))) {
+    /** Both TUN readers: a thread per queue, and each worker reading its own queue (run-to-completion). */
+    @ParameterizedTest(name = "offload = {0}, tun_reader = {1}")
+    @CsvSource({"true, thread", "false, thread", "true, worker", "false, worker"})
+    void parallelFlowsThroughTwoQueuesAreExactAndSteered(boolean offload, String reader) throws Exception {
+        try (Lab lab = new Lab(CONFIG.formatted(offload, reader))) {
             Pipeline p = lab.gateway.pipeline();
+            assertEquals(reader.equals("worker"), p.workersReadTun(), "the TUN queues are read by " + reader);
             assertEquals(2, p.queues(), "two TUN queues open");
             assertEquals(offload, p.offload(), "the queues' offload state follows the config");
             List<String> sha = new ArrayList<>();

@@ -10,7 +10,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Both TUN paths against the kernel's TCP, through the whole gateway (reader, classifier, stack, relay, transmit
@@ -33,12 +33,16 @@ class OffloadLabTest {
         endpoint = "127.0.0.1:1080"
         [limits]
         buffer_bytes = 268435456
+        [pipeline]
+        tun_reader = "%s"
         """;
 
-    @ParameterizedTest(name = "offload = {0}")
-    @ValueSource(booleans = {true, false})
-    void largeTransfersBothWaysAreExact(boolean offload) throws Exception {
-        try (Lab lab = new Lab(CONFIG.formatted(offload))) {
+    /** Both TUN readers: a reader thread, and the worker reading the TUN itself (run-to-completion). */
+    @ParameterizedTest(name = "offload = {0}, tun_reader = {1}")
+    @CsvSource({"true, thread", "false, thread", "true, worker", "false, worker"})
+    void largeTransfersBothWaysAreExact(boolean offload, String reader) throws Exception {
+        try (Lab lab = new Lab(CONFIG.formatted(offload, reader))) {
+            assertEquals(reader.equals("worker"), lab.gateway.pipeline().workersReadTun(), "read by " + reader);
             byte[] body = new byte[SIZE];
             new Random(offload ? 8 : 9).nextBytes(body);
             Path file = lab.files.resolve("big");

@@ -12,6 +12,7 @@ import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.Cidr;
 import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.config.IdleKind;
+import io.torgate.gateway.config.TunReaderKind;
 import io.torgate.gateway.testing.FakeTun;
 import io.torgate.gateway.testing.Packets;
 import io.torgate.tun.TunDevice;
@@ -22,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The multi-queue dispatch of {@link Pipeline} over in-memory queues (the real-TUN counterpart, with the kernel's
@@ -73,8 +76,9 @@ class MultiQueuePipelineTest {
             DropPolicy.dropAll());
     }
 
-    @Test
-    void everyPacketReachesItsFlowsWorkerFromAnyQueueAndEchoesOnThatWorkersQueue() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void everyPacketReachesItsFlowsWorkerFromAnyQueueAndEchoesOnThatWorkersQueue(TunReaderKind reader) throws Exception {
         FakeTun[] tuns = {new FakeTun(1500), new FakeTun(1500)};
         Map<Integer, Integer> shardOfPort = new ConcurrentHashMap<>();
         AtomicInteger handled = new AtomicInteger();
@@ -82,8 +86,9 @@ class MultiQueuePipelineTest {
         int perFlow = 25;
         int[] expectedPerQueue = new int[QUEUES];
         try (Pipeline p = new Pipeline(List.<TunDevice>of(tuns[0], tuns[1]),
-            new GatewayConfig.Pipeline(WORKERS, 64, 8, IdleKind.BLOCK), classifier(),
+            new GatewayConfig.Pipeline(WORKERS, 64, 8, IdleKind.BLOCK, reader), classifier(),
             i -> new Echo(shardOfPort, handled), CaptureTap.NONE)) {
+            assertEquals(reader == TunReaderKind.WORKER, p.workersReadTun());
             p.start();
             assertEquals(QUEUES, p.queues());
             for (int i = 0; i < flows * perFlow; i++) {
@@ -170,13 +175,14 @@ class MultiQueuePipelineTest {
         }
     }
 
-    @Test
-    void captureSeesEveryQueueAndShardTasksReachEveryWorker() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void captureSeesEveryQueueAndShardTasksReachEveryWorker(TunReaderKind reader) throws Exception {
         FakeTun[] tuns = {new FakeTun(1500), new FakeTun(1500)};
         CountingTap tap = new CountingTap();
         AtomicInteger handled = new AtomicInteger();
         try (Pipeline p = new Pipeline(List.<TunDevice>of(tuns[0], tuns[1]),
-            new GatewayConfig.Pipeline(WORKERS, 64, 8, IdleKind.BLOCK), classifier(),
+            new GatewayConfig.Pipeline(WORKERS, 64, 8, IdleKind.BLOCK, reader), classifier(),
             i -> new Echo(new ConcurrentHashMap<>(), handled), tap)) {
             p.start();
             for (int i = 0; i < 20; i++) {

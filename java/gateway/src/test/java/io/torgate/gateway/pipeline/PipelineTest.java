@@ -14,6 +14,7 @@ import io.torgate.gateway.classify.PacketClassifier;
 import io.torgate.gateway.config.Cidr;
 import io.torgate.gateway.config.GatewayConfig;
 import io.torgate.gateway.config.IdleKind;
+import io.torgate.gateway.config.TunReaderKind;
 import io.torgate.gateway.testing.FakeTun;
 import io.torgate.gateway.testing.Packets;
 import io.torgate.wire.Icmp;
@@ -26,6 +27,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class PipelineTest {
     private static final String CLIENT = "10.137.0.5";
@@ -58,12 +62,16 @@ class PipelineTest {
         }
     }
 
-    private static Pipeline pipeline(FakeTun tun, DropPolicy policy, int workers, IdleKind idle,
-                                     ConcurrentLinkedQueue<String> seen, AtomicInteger shutdowns) throws Exception {
+    /** A pipeline whose TUN is read as {@code reader} says (FakeTun stands in for the fd in the selector). */
+    private static Pipeline pipeline(FakeTun tun, TunReaderKind reader, DropPolicy policy, int workers,
+                                     IdleKind idle, ConcurrentLinkedQueue<String> seen, AtomicInteger shutdowns)
+            throws Exception {
         PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")),
             List.of(ip("10.139.1.1")), List.of(), policy);
-        return new Pipeline(tun, new GatewayConfig.Pipeline(workers, 64, 8, idle), classifier,
+        Pipeline p = new Pipeline(tun, new GatewayConfig.Pipeline(workers, 64, 8, idle, reader), classifier,
             i -> new Recorder(seen, shutdowns));
+        assertEquals(reader == TunReaderKind.WORKER, p.workersReadTun(), "the TUN is read by " + reader);
+        return p;
     }
 
     private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
@@ -74,12 +82,13 @@ class PipelineTest {
         assertTrue(condition.getAsBoolean(), "condition not reached in 5 s");
     }
 
-    @Test
-    void everyTcpPacketReachesExactlyTheShardOfItsFlowAcrossRingWraps() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void everyTcpPacketReachesExactlyTheShardOfItsFlowAcrossRingWraps(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
         AtomicInteger shutdowns = new AtomicInteger();
-        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, shutdowns)) {
+        try (Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, shutdowns)) {
             p.start();
             int packets = 1000; // the ring has 64 slots: many wraps, and reads split at the wrap
             for (int i = 0; i < packets; i++) {
@@ -99,11 +108,12 @@ class PipelineTest {
         tun.close();
     }
 
-    @Test
-    void shardTasksRunOnEachWorkerThreadAndFailOnceStopped() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void shardTasksRunOnEachWorkerThreadAndFailOnceStopped(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-        Pipeline p = pipeline(tun, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, new AtomicInteger());
+        Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 3, IdleKind.BLOCK, seen, new AtomicInteger());
         p.start();
         Thread.sleep(20); // the workers are asleep in their selectors: submit must wake them
         List<String> ran = p.onEachShard((shard, handler, now) -> shard + "@" + Thread.currentThread().getName()
@@ -127,17 +137,19 @@ class PipelineTest {
     }
 
     /** The TUN cannot be read any more (a deleted device): the reader ends and the pipeline reports why. */
-    @Test
-    void aReaderThatCannotReadTheTunIsReportedWithItsCause() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void aReaderThatCannotReadTheTunIsReportedWithItsCause(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
-        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
+        try (Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
                 new AtomicInteger())) {
             p.start();
             Thread.sleep(20);
             assertFalse(p.failure().isDone(), "a running pipeline has not failed");
             tun.failReads(new java.io.IOException("File descriptor in bad state (EBADFD)"));
             String cause = p.failure().get(5, java.util.concurrent.TimeUnit.SECONDS);
-            assertTrue(cause.startsWith("torgate-tun-reader died: java.io.UncheckedIOException: TUN fake0 read failed")
+            String thread = reader == TunReaderKind.WORKER ? "torgate-shard-0" : "torgate-tun-reader";
+            assertTrue(cause.startsWith(thread + " died: ") && cause.contains("TUN fake0 read failed")
                 && cause.contains("EBADFD"), cause);
             await(() -> !p.healthy());
         }
@@ -165,10 +177,11 @@ class PipelineTest {
     }
 
     /** close() ends every pipeline thread: that is a stop, not a failure. */
-    @Test
-    void closingIsNotAFailure() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void closingIsNotAFailure(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
-        Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
+        Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 2, IdleKind.BLOCK, new ConcurrentLinkedQueue<>(),
             new AtomicInteger());
         p.start();
         Thread.sleep(20);
@@ -179,11 +192,13 @@ class PipelineTest {
         tun.close();
     }
 
-    @Test
-    void dropModeIsSilentAndCounted() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void dropModeIsSilentAndCounted(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BACKOFF, seen, new AtomicInteger())) {
+        try (Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 2, IdleKind.BACKOFF, seen,
+                new AtomicInteger())) {
             p.start();
             tun.inject(Packets.ping(CLIENT, REMOTE));
             tun.inject(Packets.udp(CLIENT, 5000, REMOTE, 123, new byte[48]));
@@ -202,13 +217,14 @@ class PipelineTest {
         tun.close();
     }
 
-    @Test
-    void rejectModeAnswersTcpWithRstAndUdpWithAdminProhibited() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TunReaderKind.class)
+    void rejectModeAnswersTcpWithRstAndUdpWithAdminProhibited(TunReaderKind reader) throws Exception {
         FakeTun tun = new FakeTun(1500);
         DropPolicy policy = DropPolicy.of(Map.of(DropReason.UDP_PORT, DropPolicy.Action.REJECT,
             DropReason.TO_GATEWAY, DropPolicy.Action.REJECT));
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-        try (Pipeline p = pipeline(tun, policy, 2, IdleKind.BLOCK, seen, new AtomicInteger())) {
+        try (Pipeline p = pipeline(tun, reader, policy, 2, IdleKind.BLOCK, seen, new AtomicInteger())) {
             p.start();
             byte[] udp = Packets.udp(CLIENT, 5000, REMOTE, 443, new byte[30]);
             tun.inject(udp);
@@ -251,11 +267,13 @@ class PipelineTest {
         tun.close();
     }
 
-    @Test
-    void idleWorkersSleepInsteadOfBurningACore() throws Exception {
+    /** BACKOFF too: its spin is bounded in time (50 µs after the last work), then it blocks like BLOCK. */
+    @ParameterizedTest
+    @CsvSource({"THREAD, BLOCK", "WORKER, BLOCK", "THREAD, BACKOFF", "WORKER, BACKOFF"})
+    void idleWorkersSleepInsteadOfBurningACore(TunReaderKind reader, IdleKind idle) throws Exception {
         FakeTun tun = new FakeTun(1500);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-        try (Pipeline p = pipeline(tun, DropPolicy.dropAll(), 2, IdleKind.BLOCK, seen, new AtomicInteger())) {
+        try (Pipeline p = pipeline(tun, reader, DropPolicy.dropAll(), 2, idle, seen, new AtomicInteger())) {
             p.start();
             tun.inject(Packets.syn(CLIENT, 10000, REMOTE, 80));
             await(() -> seen.size() == 1);

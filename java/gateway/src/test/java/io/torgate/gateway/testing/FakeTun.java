@@ -1,8 +1,14 @@
 package io.torgate.gateway.testing;
 
+import io.torgate.gateway.pipeline.WorkerContext;
 import io.torgate.tun.PacketBatch;
 import io.torgate.tun.TunDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,9 +30,42 @@ public final class FakeTun implements TunDevice {
     private final List<byte[]> held = new ArrayList<>();
     private boolean holding;
 
+    /**
+     * Set by {@link #wakeSelector}: readable exactly while packets are pending (or reads fail), as a real TUN fd
+     * in a worker's epoll set is (level-triggered). Its key is selected with a no-op attachment.
+     */
+    private Pipe readiness;
+
     /** Queues a packet for the gateway to read. */
     public synchronized void inject(byte[] packet) {
         (holding ? held : inbound).add(packet.clone());
+        signalReadable();
+    }
+
+    /** Makes {@link #readiness} readable (one byte) when it is not; under the lock. */
+    private void signalReadable() {
+        if (readiness == null || (inbound.isEmpty() && readError == null)) {
+            return;
+        }
+        try {
+            readiness.sink().write(ByteBuffer.wrap(new byte[] {1})); // non-blocking: a full pipe is readable anyway
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The fake's stand-in for the real TUN fd in the selector's epoll set (NativeTunTest checks the real one): a
+     * pipe whose key the worker's loop dispatches to a no-op.
+     */
+    @Override
+    public synchronized boolean wakeSelector(Selector selector) throws IOException {
+        readiness = Pipe.open();
+        readiness.source().configureBlocking(false);
+        readiness.sink().configureBlocking(false);
+        readiness.source().register(selector, SelectionKey.OP_READ, (WorkerContext.Ready) (key, now) -> { });
+        signalReadable();
+        return true;
     }
 
     /** From now on injected packets wait, unseen by the gateway, until {@link #release}. */
@@ -39,6 +78,7 @@ public final class FakeTun implements TunDevice {
         holding = false;
         inbound.addAll(held);
         held.clear();
+        signalReadable();
     }
 
     /** Next packet the gateway wrote, or null after the timeout. */
@@ -54,8 +94,9 @@ public final class FakeTun implements TunDevice {
     }
 
     /** From now on every read throws {@code e}, as a real TUN's read does once the device is deleted (EBADFD). */
-    public void failReads(java.io.IOException e) {
+    public synchronized void failReads(java.io.IOException e) {
         readError = e;
+        signalReadable();
     }
 
     /** True once every injected packet was read. */
@@ -99,6 +140,12 @@ public final class FakeTun implements TunDevice {
             batch.setLength(firstSlot + n, p.length);
             n++;
         }
+        if (readiness != null && inbound.isEmpty()) {
+            ByteBuffer drain = ByteBuffer.allocate(64);
+            while (readiness.source().read(drain.clear()) > 0) {
+                // no packet pending: the stand-in fd stops being readable
+            }
+        }
         return n;
     }
 
@@ -127,7 +174,15 @@ public final class FakeTun implements TunDevice {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
+        if (readiness != null) {
+            try {
+                readiness.source().close(); // as a closed fd leaves the epoll set
+                readiness.sink().close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }
