@@ -129,9 +129,11 @@ rig_teardown_torgate() { rig_stop_torgate; }
 rig_setup_torgate-plain() { rig_start_torgate false "$out/torgate-plain.toml"; }
 rig_teardown_torgate-plain() { rig_stop_torgate; }
 # The default path from another build, for before/after ratios in one run: RIG_TORGATE_BASE_JAR (e.g. main's jar
-# built in another directory) with RIG_TORGATE_BASE_JVM (default: RIG_TORGATE_JVM).
+# built in another directory) with RIG_TORGATE_BASE_JVM (default: RIG_TORGATE_JVM) and RIG_TORGATE_BASE_TOML_EXTRA
+# (default: none; RIG_TORGATE_TOML_EXTRA is for this build's paths, whose keys an older jar may refuse).
 rig_setup_torgate-base() {
   TORGATE_JAR=${RIG_TORGATE_BASE_JAR:?torgate-base needs RIG_TORGATE_BASE_JAR} \
+    RIG_TORGATE_TOML_EXTRA=${RIG_TORGATE_BASE_TOML_EXTRA:-} \
     RIG_TORGATE_JVM=${RIG_TORGATE_BASE_JVM:-$RIG_TORGATE_JVM} rig_start_torgate true "$out/torgate-base.toml"
 }
 rig_teardown_torgate-base() { rig_stop_torgate; }
@@ -191,5 +193,6 @@ streams = 16384
 ${RIG_TORGATE_LIMITS:-}
 ${3:+[pipeline]}
 ${3:+workers = $3}
+${RIG_TORGATE_TOML_EXTRA:-}
 EOF
 }
