@@ -62,8 +62,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(2)
 public class CapturePathBenchmark {
     static final int BATCH = 16;
-    private static final int RING = 64;
-    private static final int SLOT = 2048;
+    static final int RING = 64;
+    static final int SLOT = 2048;
 
     @Param({"none", "off", "filteredOut", "recorder", "pcap"})
     public String tap;
@@ -76,7 +76,7 @@ public class CapturePathBenchmark {
     private Path dir;
 
     /** A TUN whose slots already hold their packets: a read only sets the lengths, a write takes everything. */
-    static final class SlotTun implements TunDevice {
+    static class SlotTun implements TunDevice {
         @Override
         public int read(PacketBatch batch, int firstSlot, int maxCount) {
             for (int i = firstSlot; i < firstSlot + maxCount; i++) {
@@ -124,6 +124,36 @@ public class CapturePathBenchmark {
     public void setUp() throws IOException {
         CaptureTap capture = capture();
         SlotTun tun = new SlotTun();
+        PacketBatch rx = filledSlots();
+        ring = ring();
+        tx = new TxQueue(tun, BATCH, SLOT, capture);
+        for (int i = 0; i < BATCH; i++) {
+            CaptureTapBenchmark.writeAck(tx.buffer(), tx.claim(), 443);
+            tx.commit(40);
+        }
+        tx.flush();
+        worker = worker(ring, rx, tx);
+        reader = new TunReader(tun, ring, rx, classifier(), new ShardWorker[] {worker}, BATCH, capture);
+    }
+
+    /** A worker whose handler ignores its packets, gating {@code ring}. */
+    static ShardWorker worker(RingBuffer<PacketEvent> ring, PacketBatch rx, TxQueue tx) throws IOException {
+        ShardWorker w = new ShardWorker(0, ring, rx.buffer(), new ShardHandler() {
+            @Override
+            public void onPacket(PacketEvent event, ByteBuffer buf, long nowNanos) {
+            }
+        }, tx, IdleKind.BLOCK);
+        ring.addGatingSequences(w.sequence());
+        return w;
+    }
+
+    /** Clients 10.137.0.0/16, every drop reason dropping (the UDP/123 packet is dropped as udp_port). */
+    static PacketClassifier classifier() {
+        return new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")), List.of(), List.of(), DropPolicy.dropAll());
+    }
+
+    /** The receive slots, each holding its packet for good: 15 TCP ACKs then 1 UDP/123 per batch. */
+    static PacketBatch filledSlots() {
         PacketBatch rx = new PacketBatch(RING, SLOT);
         for (int i = 0; i < RING; i++) {
             if (i % BATCH == BATCH - 1) {
@@ -132,23 +162,13 @@ public class CapturePathBenchmark {
                 CaptureTapBenchmark.writeAck(rx.buffer(), rx.slotOffset(i), 40000 + i);
             }
         }
+        return rx;
+    }
+
+    /** A ring over {@link #filledSlots()}: event {@code i} points at slot {@code i}. */
+    static RingBuffer<PacketEvent> ring() {
         int[] nextSlot = {0};
-        ring = RingBuffer.createSingleProducer(() -> new PacketEvent(nextSlot[0]++), RING, new BlockingWaitStrategy());
-        tx = new TxQueue(tun, BATCH, SLOT, capture);
-        for (int i = 0; i < BATCH; i++) {
-            CaptureTapBenchmark.writeAck(tx.buffer(), tx.claim(), 443);
-            tx.commit(40);
-        }
-        tx.flush();
-        worker = new ShardWorker(0, ring, rx.buffer(), new ShardHandler() {
-            @Override
-            public void onPacket(PacketEvent event, ByteBuffer buf, long nowNanos) {
-            }
-        }, tx, IdleKind.BLOCK);
-        ring.addGatingSequences(worker.sequence());
-        PacketClassifier classifier = new PacketClassifier(List.of(Cidr.parse("10.137.0.0/16")), List.of(),
-            List.of(), DropPolicy.dropAll());
-        reader = new TunReader(tun, ring, rx, classifier, new ShardWorker[] {worker}, BATCH, capture);
+        return RingBuffer.createSingleProducer(() -> new PacketEvent(nextSlot[0]++), RING, new BlockingWaitStrategy());
     }
 
     private CaptureTap capture() throws IOException {
