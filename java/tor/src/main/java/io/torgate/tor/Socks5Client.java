@@ -19,6 +19,16 @@ import java.nio.channels.SocketChannel;
  * or 0 when it has finished; then {@link #status()}, {@link #reply()}, {@link #failure()} and
  * {@link #clientAction()} tell the outcome. It never throws: I/O errors become {@link Failure#IO_ERROR}.
  *
+ * <p>Pipelined: once connected, the greeting, the RFC 1929 request and the command go out in ONE write, and the
+ * answers are then read in order. A lock-step exchange costs three loopback round trips, each a wake-up of tor and
+ * of the caller's thread (issue 8: a large part of a relayed connection's set-up time); pipelining costs one.
+ * RFC 1928 does not forbid it, and tor parses every complete message its buffer holds in one pass
+ * ({@code fetch_from_buf_socks} loops while bytes remain, proto_socks.c), answering only the last one it
+ * handled; {@link #readFirst()} accepts both that and the full answer sequence. The outcome is decided as in a
+ * lock-step exchange: only a command reply with REP 0, after no refused method or auth, is a success, so a
+ * caller that holds a SYN until then still fails closed. A request that cannot be encoded fails before any byte
+ * is sent.
+ *
  * <p>Reads never go past the end of the SOCKS reply, so after {@link Status#SUCCEEDED} every byte still in the
  * channel is stream data. Timeouts are the caller's (it owns the clock). The channel stays owned by the caller:
  * this class never closes it; close it after a failure.
@@ -49,14 +59,15 @@ public final class Socks5Client {
         IO_ERROR
     }
 
-    private enum Step { CONNECTING, SEND_GREETING, READ_METHOD, SEND_AUTH, READ_AUTH, SEND_REQUEST, READ_REPLY, DONE }
+    private enum Step { CONNECTING, SEND, READ_FIRST, READ_AUTH, READ_REPLY, DONE }
 
     private static final int FILL_EOF = -1;
     private static final int FILL_MORE = 0;
     private static final int FILL_DONE = 1;
 
-    // Largest message: RFC 1929 auth with 255-byte username and password = 513 bytes.
-    private final ByteBuffer out = ByteBuffer.allocateDirect(520);
+    // Largest pipelined batch: greeting (3) + RFC 1929 auth with 255-byte username and password (513) + a request
+    // with a 255-byte name (262) = 778 bytes.
+    private final ByteBuffer out = ByteBuffer.allocateDirect(784);
     // Largest reply: ATYP 3 with a 255-byte name = 262 bytes.
     private final ByteBuffer in = ByteBuffer.allocateDirect(270);
     private final Socks5Reply reply = new Socks5Reply();
@@ -150,16 +161,17 @@ public final class Socks5Client {
                         if (channel.isConnectionPending() && !channel.finishConnect()) {
                             return SelectionKey.OP_CONNECT;
                         }
-                        prepareGreeting();
+                        prepareMessages();
                     }
-                    case SEND_GREETING, SEND_AUTH, SEND_REQUEST -> {
+                    case SEND -> {
                         channel.write(out);
                         if (out.hasRemaining()) {
                             return SelectionKey.OP_WRITE;
                         }
-                        afterSend();
+                        filled = 0;
+                        step = Step.READ_FIRST;
                     }
-                    case READ_METHOD, READ_AUTH, READ_REPLY -> {
+                    case READ_FIRST, READ_AUTH, READ_REPLY -> {
                         int r = readStep();
                         if (r != 0) {
                             return r;
@@ -176,55 +188,137 @@ public final class Socks5Client {
         }
     }
 
-    private void prepareGreeting() {
+    /** Encodes greeting, auth (with credentials) and the command back to back into {@code out}: one write. */
+    private void prepareMessages() {
         out.clear();
         Socks5Codec.putGreeting(out, hasCredentials() ? Socks5Codec.METHOD_USERNAME_PASSWORD
                 : Socks5Codec.METHOD_NO_AUTH);
+        if (hasCredentials()
+                && (key != null ? Socks5Codec.putAuth(out, key) : Socks5Codec.putAuth(out, rawUser, rawPassword)) < 0) {
+            fail(Failure.BAD_REQUEST);
+            return;
+        }
+        int r = switch (command) {
+            case Socks5Codec.CMD_RESOLVE -> Socks5Codec.putResolve(out, host);
+            case Socks5Codec.CMD_RESOLVE_PTR -> Socks5Codec.putResolvePtr(out, ipv4);
+            default -> host != null ? Socks5Codec.putConnectHost(out, host, port)
+                    : Socks5Codec.putConnectIpv4(out, ipv4, port);
+        };
+        if (r < 0) {
+            fail(Failure.BAD_REQUEST);
+            return;
+        }
         out.flip();
-        step = Step.SEND_GREETING;
+        step = Step.SEND;
     }
 
     private boolean hasCredentials() {
         return key != null || rawUser != null;
     }
 
-    private void afterSend() {
-        filled = 0;
-        step = switch (step) {
-            case SEND_GREETING -> Step.READ_METHOD;
-            case SEND_AUTH -> Step.READ_AUTH;
-            default -> Step.READ_REPLY;
+    /** One read step; returns interest ops to wait for, 0 to continue the loop (also after finishing). */
+    private int readStep() throws IOException {
+        return switch (step) {
+            case READ_FIRST -> readFirst();
+            case READ_AUTH -> readAuth();
+            default -> readReply();
         };
     }
 
-    /** One read step; returns interest ops to wait for, 0 to continue the loop (also after finishing). */
-    private int readStep() throws IOException {
-        if (step == Step.READ_REPLY) {
-            return readReply();
-        }
+    /**
+     * The first answer to the pipelined batch. A server that answers each message in turn sends the method
+     * selection first. tor parses every message its buffer holds in one pass but keeps only the LAST answer
+     * (each step overwrites {@code req->reply}, proto_socks.c), so it may send the auth status first, or, when it
+     * refuses the command at once, only the command's error reply: each is told apart by its bytes, and none of
+     * them can be taken for a success (which only a command reply with REP 0 is).
+     */
+    private int readFirst() throws IOException {
         int f = fill(2);
         if (f != FILL_DONE) {
-            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+            return more(f);
         }
-        if (step == Step.READ_METHOD) {
-            int method = hasCredentials() ? Socks5Codec.METHOD_USERNAME_PASSWORD : Socks5Codec.METHOD_NO_AUTH;
-            int r = Socks5Codec.parseMethodSelection(in, method);
-            if (r < 0) {
-                return fail(r == Socks5Codec.ERR_BAD_VERSION ? Failure.PROTOCOL_ERROR : Failure.METHOD_REJECTED);
-            }
-            return hasCredentials() ? prepareAuth() : prepareRequest();
+        boolean credentials = hasCredentials();
+        int version = in.get(0) & 0xFF;
+        int second = in.get(1) & 0xFF;
+        if (version == Socks5Codec.AUTH_VERSION && credentials) {
+            return authStatus(second); // the method answer was overwritten by the auth answer
         }
-        int r = Socks5Codec.parseAuthReply(in);
-        if (r < 0) {
-            return fail(r == Socks5Codec.ERR_AUTH_REJECTED ? Failure.AUTH_REJECTED : Failure.PROTOCOL_ERROR);
+        if (version != Socks5Codec.VERSION) {
+            return fail(Failure.PROTOCOL_ERROR);
         }
-        return prepareRequest();
+        if (second == Socks5Codec.METHOD_NONE_ACCEPTABLE) {
+            return fail(Failure.METHOD_REJECTED);
+        }
+        if (!credentials) {
+            // 05 00 is the method answer; 05 REP (REP non-zero) a command reply that replaced it
+            return second == Socks5Codec.METHOD_NO_AUTH ? next(Step.READ_REPLY) : continueReply();
+        }
+        if (second == Socks5Codec.METHOD_NO_AUTH) {
+            return fail(Failure.METHOD_REJECTED); // a method we did not offer: our auth bytes would be misread
+        }
+        if (second != Socks5Codec.METHOD_USERNAME_PASSWORD) {
+            return continueReply(); // 05 REP with REP not 0: a command's refusal
+        }
+        // 05 02: the method answer, or a refusal with REP 2 (not allowed by ruleset) that replaced it. The next byte
+        // decides: the auth answer's version (01), a command reply that replaced the auth answer (05), or the
+        // refusal's reserved byte (00).
+        f = fill(3);
+        if (f != FILL_DONE) {
+            return more(f);
+        }
+        int third = in.get(2) & 0xFF;
+        if (third == 0) {
+            return continueReply();
+        }
+        if (third != Socks5Codec.AUTH_VERSION && third != Socks5Codec.VERSION) {
+            return fail(Failure.PROTOCOL_ERROR);
+        }
+        in.put(0, (byte) third);
+        filled = 1;
+        step = third == Socks5Codec.AUTH_VERSION ? Step.READ_AUTH : Step.READ_REPLY;
+        return 0;
+    }
+
+    private int readAuth() throws IOException {
+        int f = fill(2);
+        if (f != FILL_DONE) {
+            return more(f);
+        }
+        if ((in.get(0) & 0xFF) == Socks5Codec.VERSION) {
+            return continueReply(); // the command was refused at once and its reply replaced the auth answer
+        }
+        if ((in.get(0) & 0xFF) != Socks5Codec.AUTH_VERSION) {
+            return fail(Failure.PROTOCOL_ERROR);
+        }
+        return authStatus(in.get(1) & 0xFF);
+    }
+
+    /** RFC 1929 status: 0 accepts (the command's reply follows), anything else rejects. */
+    private int authStatus(int status) {
+        return status == 0 ? next(Step.READ_REPLY) : fail(Failure.AUTH_REJECTED);
+    }
+
+    /** Moves to the next answer, whose bytes start at {@code in[0]}. Returns 0 (continue the advance loop). */
+    private int next(Step s) {
+        filled = 0;
+        step = s;
+        return 0;
+    }
+
+    /** The bytes read so far begin the command's reply: keep them and read the rest. */
+    private int continueReply() {
+        step = Step.READ_REPLY;
+        return 0;
+    }
+
+    private int more(int fillResult) {
+        return fillResult == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
     }
 
     private int readReply() throws IOException {
         int f = fill(Socks5Codec.REPLY_HEADER);
         if (f != FILL_DONE) {
-            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+            return more(f);
         }
         int len = Socks5Codec.replyLength(in);
         if (len < 0) {
@@ -232,7 +326,7 @@ public final class Socks5Client {
         }
         f = fill(len);
         if (f != FILL_DONE) {
-            return f == FILL_MORE ? SelectionKey.OP_READ : fail(Failure.CLOSED);
+            return more(f);
         }
         Socks5Codec.parseReply(in, reply);
         if (reply.code() != 0) {
@@ -243,38 +337,18 @@ public final class Socks5Client {
         return 0;
     }
 
-    private int prepareAuth() {
-        out.clear();
-        int r = key != null ? Socks5Codec.putAuth(out, key) : Socks5Codec.putAuth(out, rawUser, rawPassword);
-        if (r < 0) {
-            return fail(Failure.BAD_REQUEST);
-        }
-        out.flip();
-        step = Step.SEND_AUTH;
-        return 0;
-    }
-
-    private int prepareRequest() {
-        out.clear();
-        int r = switch (command) {
-            case Socks5Codec.CMD_RESOLVE -> Socks5Codec.putResolve(out, host);
-            case Socks5Codec.CMD_RESOLVE_PTR -> Socks5Codec.putResolvePtr(out, ipv4);
-            default -> host != null ? Socks5Codec.putConnectHost(out, host, port)
-                    : Socks5Codec.putConnectIpv4(out, ipv4, port);
-        };
-        if (r < 0) {
-            return fail(Failure.BAD_REQUEST);
-        }
-        out.flip();
-        step = Step.SEND_REQUEST;
-        return 0;
-    }
-
     /**
      * Reads until {@code in[0, total)} is filled. On {@link #FILL_DONE} the buffer's position is 0 and its limit
-     * {@code total}, ready to parse; reads are bounded by {@code total} so no stream data is ever consumed.
+     * {@code total}, ready to parse; reads are bounded by {@code total} so no stream data is ever consumed. Bytes
+     * already read past {@code total} (a reply whose body came in part, then {@code advance()} re-entered at the
+     * header) stay: asking for fewer than {@code filled} is done at once, never a position past the limit.
      */
     private int fill(int total) throws IOException {
+        if (filled >= total) {
+            // Re-entered after a partial read of a longer message (a reply's body after its 5-byte header).
+            in.limit(total).position(0);
+            return FILL_DONE;
+        }
         in.limit(total).position(filled);
         while (filled < total) {
             int n = channel.read(in);

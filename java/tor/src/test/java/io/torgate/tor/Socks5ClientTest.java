@@ -57,6 +57,111 @@ class Socks5ClientTest {
         }
     }
 
+    /**
+     * Greeting, auth and CONNECT arrive before the server has answered anything (one round trip, issue 8), and the
+     * exchange still ends only at the command's reply. The server here answers nothing until it holds all three
+     * messages, so a lock-step client (waiting for the method before sending auth) would time out.
+     */
+    @Test
+    void pipelinesGreetingAuthAndRequestInOneRoundTrip() throws Exception {
+        ByteBuffer expected = ByteBuffer.allocate(128);
+        Socks5Codec.putGreeting(expected, Socks5Codec.METHOD_USERNAME_PASSWORD);
+        Socks5Codec.putAuth(expected, KEY);
+        Socks5Codec.putConnectHost(expected, "example.com", 443);
+        expected.flip();
+        byte[] want = new byte[expected.remaining()];
+        expected.get(want);
+        Scripted s = scripted(want.length, new byte[] {5, 2, 1, 0, 5, 0, 0, 1, 10, 0, 0, 1, 0, 80});
+        assertEquals(Socks5Client.Status.SUCCEEDED, s.client.status(), s.client.failure()::toString);
+        assertArrayEquals(want, s.received);
+    }
+
+    /**
+     * tor parses the whole pipelined batch in one pass and sends only its last answer (proto_socks.c overwrites
+     * req->reply): the auth status, then the command's reply when the stream is open.
+     */
+    @Test
+    void acceptsTorsCollapsedAnswers() throws Exception {
+        Scripted collapsed = scripted(-1, new byte[] {1, 0}, new byte[] {5, 0, 0, 1, 10, 0, 0, 1, 0, 80});
+        assertEquals(Socks5Client.Status.SUCCEEDED, collapsed.client.status(), collapsed.client.failure()::toString);
+        // ... and a split of the full sequence (a server that read the greeting alone first).
+        Scripted split = scripted(-1, new byte[] {5, 2}, new byte[] {1}, new byte[] {0, 5, 0, 0, 1, 10, 0, 0, 1, 0, 80});
+        assertEquals(Socks5Client.Status.SUCCEEDED, split.client.status(), split.client.failure()::toString);
+    }
+
+    /**
+     * A command tor refuses at once (SafeSocks: REP 2, not allowed) replaces every earlier answer; 05 02 must not be
+     * taken for the method answer, and the refusal keeps its documented action.
+     */
+    @Test
+    void torsImmediateRefusalKeepsItsReplyCode() throws Exception {
+        Scripted rep2 = scripted(-1, FakeSocksServer.reply(2));
+        assertEquals(Socks5Client.Failure.REPLY, rep2.client.failure(), () -> String.valueOf(rep2.client.lastError()));
+        assertEquals(2, rep2.client.reply().code());
+        assertEquals(ClientAction.ICMP_PROHIBITED, rep2.client.clientAction());
+        Scripted late = scripted(-1, new byte[] {5, 2}, FakeSocksServer.reply(4)); // greeting alone, then the rest
+        assertEquals(Socks5Client.Failure.REPLY, late.client.failure(), () -> String.valueOf(late.client.lastError()));
+        assertEquals(4, late.client.reply().code());
+        Scripted rep5 = scripted(-1, FakeSocksServer.reply(5)); // 05 05: no method has that number; a refusal
+        assertEquals(Socks5Client.Failure.REPLY, rep5.client.failure(), () -> String.valueOf(rep5.client.lastError()));
+        assertEquals(ClientAction.RST, rep5.client.clientAction());
+    }
+
+    /** What a scripted exchange saw: the client after the exchange, and the bytes the server read first. */
+    private record Scripted(Socks5Client client, byte[] received) {
+    }
+
+    /**
+     * A server that reads the client's pipelined batch ({@code expect} bytes, or whatever the first reads bring
+     * within 200 ms when negative) before answering, then writes each answer as its own write, 20 ms apart.
+     */
+    private static Scripted scripted(int expect, byte[]... answers) throws Exception {
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            java.util.concurrent.CompletableFuture<byte[]> got = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try (SocketChannel peer = server.accept()) {
+                        ByteBuffer in = ByteBuffer.allocate(expect > 0 ? expect : 1024);
+                        if (expect > 0) {
+                            while (in.hasRemaining() && peer.read(in) >= 0) {
+                                // the whole batch before any answer
+                            }
+                        } else {
+                            peer.read(in);
+                            Thread.sleep(200);
+                        }
+                        for (byte[] a : answers) {
+                            peer.write(ByteBuffer.wrap(a));
+                            Thread.sleep(20);
+                        }
+                        peer.read(ByteBuffer.allocate(1)); // hold the connection until the client closes
+                        return java.util.Arrays.copyOf(in.array(), in.position());
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            Socks5Client c = new Socks5Client();
+            try (SocketChannel ch = Socks5Client.open(server.getLocalAddress())) {
+                c.startConnect(ch, "example.com", 443, KEY);
+                assertTrue(Socks5Blocking.drive(c, ch, 5000), "a lock-step client never sends auth: no answer");
+            }
+            return new Scripted(c, got.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    /** A rejected method ends the exchange there, although auth and CONNECT were already sent behind it. */
+    @Test
+    void pipelinedExchangeStillStopsAtTheFirstRefusal() throws Exception {
+        try (FakeSocksServer s = new FakeSocksServer(seen -> FakeSocksServer.reply(0))) {
+            s.methodReply = 0;
+            Socks5Client c = run(s, (cl, ch) -> cl.startConnect(ch, "a", 1, KEY));
+            assertEquals(Socks5Client.Failure.METHOD_REJECTED, c.failure(), "method 0 was not offered");
+            assertEquals(ClientAction.RST, c.clientAction());
+        }
+    }
+
     @Test
     void connectsByIpv4WithoutCredentials() throws Exception {
         try (FakeSocksServer s = new FakeSocksServer(seen -> FakeSocksServer.reply(0))) {
