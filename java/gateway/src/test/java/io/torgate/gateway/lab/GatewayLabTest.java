@@ -43,7 +43,7 @@ class GatewayLabTest {
         enabled = true
         mode = "mapped"
         """;
-    private static final String[] SIZES = {"1k", "64k", "1m", "10m", "100m"};
+    private static final String[] SIZES = {"1k", "64k", "1m", "10m"};
 
     private Lab lab;
     private final java.util.Map<String, String> sha = new java.util.HashMap<>();
@@ -85,7 +85,7 @@ class GatewayLabTest {
                 assertEquals(sha.get(s), out.split(" ")[0], "client " + c + " " + s);
             }
         }
-        assertTrue(lab.socks.requests().size() >= 10);
+        assertTrue(lab.socks.requests().size() >= 2 * SIZES.length);
         assertNotEquals(lab.socks.requests().get(0).password(), lab.socks.requests().get(SIZES.length).password(),
             "two clients never share isolation credentials");
     }
@@ -118,6 +118,14 @@ class GatewayLabTest {
     @Order(3)
     void dropsReachNothingUpstreamAndAreCounted() throws Exception {
         Path capture = lab.files.resolve("up.pcap");
+        // Connections of the earlier tests may still be closing through the SOCKS server (FIN exchanges with the
+        // HTTP server): wait until the upstream has no connection but listeners and TIME-WAITs, so that whatever
+        // the capture sees comes from this test.
+        long quiet = System.nanoTime() + 15_000_000_000L;
+        while (!lab.up.sh("ss -Htan state all exclude listening exclude time-wait").isBlank()
+                && System.nanoTime() < quiet) {
+            Thread.sleep(100);
+        }
         Process tcpdump = lab.up.exec("tcpdump", "-i", "eth0", "-n", "-U", "-w", capture.toString(), "not", "arp");
         Thread.sleep(500);
         long icmp = pipeline().drops(DropReason.ICMP);
@@ -146,8 +154,8 @@ class GatewayLabTest {
         assertTrue(pipeline().drops(DropReason.FRAGMENT) >= fragment + 2, "a 3000-byte ping is 3 fragments");
         assertTrue(pipeline().drops(DropReason.SPOOFED_SOURCE) > spoofed);
         assertEquals(refused + 1, pipeline().drops(DropReason.SOCKS_REFUSED));
-        String seen = lab.up.sh("tcpdump -n -r " + capture + " 2>/dev/null | wc -l").trim();
-        assertEquals("0", seen, "packets reached the upstream namespace");
+        String seen = lab.up.sh("tcpdump -n -r " + capture + " 2>/dev/null | head -20");
+        assertEquals("", seen.trim(), "packets reached the upstream namespace");
     }
 
     @Test
@@ -208,8 +216,8 @@ class GatewayLabTest {
     @Test
     @Order(7)
     void killingSocksResetsClientsAndRestartRecovers() throws Exception {
-        Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 --limit-rate 2M -o /dev/null "
-            + url("100m") + "; echo rc=$?");
+        Process download = lab.client(1).exec("sh", "-c", "curl -sS --max-time 60 -o /dev/null "
+            + url("trickle") + "; echo rc=$?"); // paced by the server: curl waits in read(), sees a RST at once
         Thread.sleep(1_500);
         long resets = pipeline().drops(DropReason.SOCKS_RESET);
         lab.socks.close();

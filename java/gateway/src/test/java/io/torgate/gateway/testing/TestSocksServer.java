@@ -273,9 +273,17 @@ public final class TestSocksServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        // Every socket aborts (SO_LINGER 0) before any closes: closing an upstream first wakes its copy thread, whose
+        // own close of the gateway-side socket would otherwise send a FIN ahead of this loop's RST.
         for (Socket s : live) {
             try {
                 s.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+        for (Socket s : live) {
+            try {
                 s.close();
             } catch (IOException ignored) {
                 // already closed
