@@ -155,12 +155,17 @@ final class TcpReceiver {
 
     /**
      * After the application read: RFC 9293 §3.8.6.2.2 receiver SWS avoidance, announce the larger window only once
-     * it grew by min(half the buffer, one MSS).
+     * it grew by min(half the buffer, one MSS); and send it as a pure ACK only while the peer is short of window,
+     * with less than two segments' worth left of what we last advertised. With more left, the peer is not held
+     * back, and the ACKs of its next data carry the new window anyway. This saves a needless pure ACK on every
+     * connection: the SYN-ACK's window field is unscaled (RFC 7323 §2.2), so it advertises at most 65,535 bytes of a
+     * larger buffer, and the first read always found the window "grown" past that edge (issue 8).
      */
     void onRead(int mss) {
-        int edge = rcvNxt() + (windowField(false) << shift);
+        int seen = rcvNxt();
+        int edge = seen + (windowField(false) << shift);
         int growth = edge - advertisedEdge;
-        if (growth >= Math.min(buffer.capacity() / 2, mss)) {
+        if (growth >= Math.min(buffer.capacity() / 2, mss) && advertisedEdge - seen < 2 * mss) {
             ackNow = true;
         }
     }

@@ -127,6 +127,31 @@ class TcpNegotiationTest {
             h.expect(segment().ackOnly().window((256 * 1024 - 200) >> 3));
         }
 
+        /**
+         * The SYN-ACK advertises at most 65,535 bytes (unscaled, RFC 7323 §2.2) of a 1 MiB buffer. A short request
+         * read by the application must not cost a pure window-update ACK: the peer still has ~64 KiB of window, and
+         * the next ACK (here the delayed one) carries the full scaled window. (A peer short of window, less than two
+         * segments left of what we advertised, gets the update at once on a read: TcpConnectionTest's
+         * zeroWindowAnswersPersistProbesAndReopensAtOnceOnRead.)
+         */
+        @Test
+        void readingAShortRequestSendsNoWindowUpdateUntilThePeerIsShortOfWindow() {
+            TcpHarness h = new TcpHarness(TcpHarness.defaults().receiveBuffer(1 << 20));
+            h.send(segment().syn().seq(PEER).mss(1460).windowScale(7));
+            h.conn.accept(h.now);
+            h.iss = h.expect(segment().synAck().windowScale(5).window(65535)).seq();
+            h.send(segment().ack(h.iss + 1).window(1000));
+            h.peerData(100);
+            h.poll();
+            h.expectNothing(); // one segment: its ACK is delayed
+            assertEquals(100, h.conn.read(java.nio.ByteBuffer.allocate(4096)));
+            h.expectNothing(); // no window update for a peer with 65,435 bytes of window left
+            h.advanceMillis(40); // the delayed ACK of the odd segment carries the scaled window
+            h.expect(segment().ackOnly().ack(PEER + 101).window((1 << 20) >> 5));
+            h.expectNothing();
+            // A peer short of window gets the update at once: Established.zeroWindowAnswersPersistProbes...
+        }
+
         @Test
         void noScalingUnlessBothOffer() {
             TcpHarness h = new TcpHarness(TcpHarness.defaults().receiveBuffer(256 * 1024));
