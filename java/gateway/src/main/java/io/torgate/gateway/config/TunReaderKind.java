@@ -16,6 +16,9 @@ package io.torgate.gateway.config;
 public enum TunReaderKind {
     THREAD, WORKER;
 
-    /** The default: the one that won the same-run rig comparison (bench/results/rig.md). */
-    public static final TunReaderKind DEFAULT = THREAD;
+    /**
+     * The default: {@link #WORKER}, which won every row of two same-run rig comparisons against {@link #THREAD}
+     * (bench/results/rig.md, "run-to-completion worker").
+     */
+    public static final TunReaderKind DEFAULT = WORKER;
 }
