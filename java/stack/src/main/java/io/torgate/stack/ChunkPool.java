@@ -1,9 +1,13 @@
 package io.torgate.stack;
 
+import java.nio.ByteBuffer;
+
 /**
  * Fixed-size byte chunks that connections' send and receive rings ({@link ChunkRing}) borrow while data is in
  * flight and give back when a direction drains, so an idle connection holds no buffer memory at all and a busy
  * one holds only what it has in flight (issue 8, item 4: 2,000 idle streams used to cost 384 KiB each up front).
+ * Chunks are direct buffers, so a socket read can fill a send buffer in place ({@link SendBuffer#claim}: one copy
+ * from the kernel instead of two) and segments are built from them with a plain memory copy.
  *
  * <p>Every chunk lent out is charged to the global {@link BufferBudget} (so its "used" is the bytes that buffer
  * data now): a chunk is lent only when the budget takes it, so {@link #take()} returns null when memory is short
@@ -21,7 +25,7 @@ public final class ChunkPool {
     public static final int DEFAULT_CHUNK_BYTES = 16 * 1024;
 
     private final int shift;
-    private final BudgetedPool<byte[]> chunks;
+    private final BudgetedPool<ByteBuffer> chunks;
 
     /**
      * @param chunkBytes chunk size, a power of two from 64 to 2<sup>20</sup>
@@ -33,7 +37,7 @@ public final class ChunkPool {
             throw new IllegalArgumentException("chunk size must be a power of two in 64..2^20: " + chunkBytes);
         }
         this.shift = Integer.numberOfTrailingZeros(chunkBytes);
-        this.chunks = new BudgetedPool<>(chunkBytes, budget, keepFree, () -> new byte[chunkBytes]);
+        this.chunks = new BudgetedPool<>(chunkBytes, budget, keepFree, () -> ByteBuffer.allocateDirect(chunkBytes));
     }
 
     /**
@@ -45,13 +49,17 @@ public final class ChunkPool {
         return new ChunkPool(chunk, new BufferBudget(Long.MAX_VALUE), 2 * ((capacity + chunk - 1) / chunk));
     }
 
-    /** @return a chunk (contents undefined), or null when the budget has no room for it (counted) */
-    public byte[] take() {
-        return chunks.take();
+    /**
+     * @return a chunk (contents undefined; position 0, limit its capacity), or null when the budget has no room for
+     *     it (counted)
+     */
+    public ByteBuffer take() {
+        ByteBuffer b = chunks.take();
+        return b == null ? null : b.clear();
     }
 
     /** Returns a chunk taken from this pool; the caller must drop its reference. */
-    public void give(byte[] chunk) {
+    public void give(ByteBuffer chunk) {
         chunks.give(chunk);
     }
 

@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  */
 final class ChunkRing {
     private final ChunkPool pool;
-    private final byte[][] chunks;
+    private final ByteBuffer[] chunks;
     private final int capacity;
     private final int shift;
     private final int mask;
@@ -31,11 +31,21 @@ final class ChunkRing {
         this.capacity = capacity;
         this.shift = pool.shift();
         this.mask = pool.chunkBytes() - 1;
-        this.chunks = new byte[(int) (((long) capacity + mask) >>> shift)][];
+        this.chunks = new ByteBuffer[(int) (((long) capacity + mask) >>> shift)];
     }
 
     int capacity() {
         return capacity;
+    }
+
+    /** @return bytes per chunk */
+    int chunkBytes() {
+        return mask + 1;
+    }
+
+    /** @return where ring index {@code at} lies in its chunk */
+    int offsetInChunk(int at) {
+        return at & mask;
     }
 
     /** @return chunks held now */
@@ -60,7 +70,7 @@ final class ChunkRing {
             int i = wrap(at + done);
             int c = i >>> shift;
             if (chunks[c] == null) {
-                byte[] b = pool.take();
+                ByteBuffer b = pool.take();
                 if (b == null) {
                     return done;
                 }
@@ -77,7 +87,7 @@ final class ChunkRing {
         while (length > 0) {
             int c = at >>> shift;
             int n = Math.min(length, chunkEnd(c) - at);
-            src.get(offset, chunks[c], at & mask, n);
+            chunks[c].put(at & mask, src, offset, n);
             offset += n;
             length -= n;
             at = wrap(at + n);
@@ -89,7 +99,8 @@ final class ChunkRing {
         while (length > 0) {
             int c = at >>> shift;
             int n = Math.min(length, chunkEnd(c) - at);
-            src.get(chunks[c], at & mask, n);
+            chunks[c].put(at & mask, src, src.position(), n);
+            src.position(src.position() + n);
             length -= n;
             at = wrap(at + n);
         }
@@ -100,7 +111,8 @@ final class ChunkRing {
         while (length > 0) {
             int c = at >>> shift;
             int n = Math.min(length, chunkEnd(c) - at);
-            dst.put(chunks[c], at & mask, n);
+            dst.put(dst.position(), chunks[c], at & mask, n);
+            dst.position(dst.position() + n);
             length -= n;
             at = wrap(at + n);
         }
@@ -115,6 +127,35 @@ final class ChunkRing {
             dstOffset += n;
             length -= n;
             at = wrap(at + n);
+        }
+    }
+
+    /**
+     * Hands out the backed span of {@code length} bytes from ring index {@code at} (wrapping; see {@link #ensure})
+     * as the chunks themselves, each with its position and limit set to its part of the span, in order, for a
+     * producer that fills them in place (a scattering read). Until {@link #restore} no other method may be called:
+     * the absolute copies above rely on every chunk's limit being its capacity.
+     *
+     * @param out receives the chunks; must have room for {@code length / chunk + 2} entries
+     * @return entries used in {@code out}
+     */
+    int spans(int at, int length, ByteBuffer[] out) {
+        int k = 0;
+        while (length > 0) {
+            int c = at >>> shift;
+            int n = Math.min(length, chunkEnd(c) - at);
+            int start = at & mask;
+            out[k++] = chunks[c].limit(start + n).position(start);
+            length -= n;
+            at = wrap(at + n);
+        }
+        return k;
+    }
+
+    /** Ends a {@link #spans} hand-out: the first {@code count} chunks of {@code spans} get their full limit back. */
+    static void restore(ByteBuffer[] spans, int count) {
+        for (int i = 0; i < count; i++) {
+            spans[i].clear();
         }
     }
 

@@ -32,6 +32,10 @@ public final class SendBuffer implements ChunkRing.LiveSpans {
     private int length;
     private int sndUna;
     private final SeqRanges sacked = new SeqRanges(MAX_SACK_RANGES);
+    /** The spans handed out by {@link #claim} until {@link #commit}: the array, entries used, bytes. */
+    private ByteBuffer[] claimed;
+    private int claimedCount;
+    private int claimedBytes;
     private long sackClock;
 
     /**
@@ -101,6 +105,52 @@ public final class SendBuffer implements ChunkRing.LiveSpans {
         ring.writeFrom(at, src, n);
         length += n;
         return n;
+    }
+
+    /**
+     * Hands out free space after the bytes held for a producer that fills it in place, such as a scattering read
+     * from a socket straight into the buffer (one copy from the kernel, where {@link #write} from a buffer of the
+     * caller's is two). The space is backed by chunks taken now, so it is bounded by {@link #free()}, by
+     * {@code max} and by what the pool grants. Until {@link #commit} nothing else may be called on this buffer.
+     *
+     * @param spans receives the chunks, each with position and limit set to its part of the space, in order
+     *     (at least 3 entries; the space is cut to {@code (spans.length - 2)} chunks)
+     * @param max most bytes wanted
+     * @return entries of {@code spans} used; 0 when the buffer is full or the pool had no chunk
+     */
+    public int claim(ByteBuffer[] spans, int max) {
+        int at = ring.wrap(head + length);
+        int want = Math.min(Math.min(max, capacity - length), (spans.length - 2) * ring.chunkBytes());
+        // A span that wrapped back into the chunk it started in would hand that chunk out twice (one buffer, one
+        // position): stop at that chunk's start, the next claim takes the rest.
+        want = Math.min(want, capacity - ring.offsetInChunk(at));
+        int n = ring.ensure(at, Math.max(0, want));
+        claimed = spans;
+        claimedBytes = n;
+        claimedCount = n == 0 ? 0 : ring.spans(at, n, spans);
+        return claimedCount;
+    }
+
+    /**
+     * Ends a {@link #claim}: the first {@code n} bytes of the space handed out become data held (as if written), the
+     * rest is free again, and chunks the rest had taken go back to the pool.
+     *
+     * @param n bytes the producer stored, from the start of the first span on, 0 .. the bytes claimed
+     */
+    public void commit(int n) {
+        if (n < 0 || n > claimedBytes) {
+            throw new IllegalArgumentException("committed " + n + " of " + claimedBytes + " claimed bytes");
+        }
+        if (claimed != null) {
+            ChunkRing.restore(claimed, claimedCount);
+        }
+        length += n;
+        if (n < claimedBytes) {
+            ring.releaseUnused(this);
+        }
+        claimed = null;
+        claimedCount = 0;
+        claimedBytes = 0;
     }
 
     /**

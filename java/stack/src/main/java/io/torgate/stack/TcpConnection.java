@@ -225,6 +225,30 @@ public final class TcpConnection {
         return snd.buffer.write(src);
     }
 
+    /**
+     * Hands out free send-buffer space for the application to fill in place (a scattering socket read straight into
+     * the buffer; see {@link SendBuffer#claim}); {@link #commitSend} must follow before any other call.
+     *
+     * @return entries of {@code spans} used (0 when the send buffer is full or memory is short), or -1 once no more
+     *     data can be sent
+     */
+    public int claimSend(ByteBuffer[] spans, int max) {
+        if (!state.canSend() || snd.finQueued) {
+            return -1;
+        }
+        return snd.buffer.claim(spans, max);
+    }
+
+    /** Ends {@link #claimSend}: the first {@code n} bytes of the space are queued like written data. */
+    public void commitSend(int n) {
+        snd.buffer.commit(n);
+    }
+
+    /** @return bytes the send buffer would still take (0 once no more data can be sent) */
+    public int sendFree() {
+        return state.canSend() && !snd.finQueued ? snd.buffer.free() : 0;
+    }
+
     /** CLOSE for the sending direction (RFC 9293 §3.10.4): a FIN follows the queued data. */
     public void shutdownOutput() {
         if (state == TcpState.LISTEN && synHeld) {

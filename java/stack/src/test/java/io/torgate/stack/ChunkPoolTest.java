@@ -27,9 +27,9 @@ class ChunkPoolTest {
     void exhaustionRefusesAndCounts() {
         BufferBudget budget = new BufferBudget(3 * CHUNK);
         ChunkPool p = new ChunkPool(CHUNK, budget, 8);
-        byte[] a = p.take();
-        byte[] b = p.take();
-        byte[] c = p.take();
+        java.nio.ByteBuffer a = p.take();
+        java.nio.ByteBuffer b = p.take();
+        java.nio.ByteBuffer c = p.take();
         assertNotNull(c);
         assertNull(p.take(), "the budget holds three chunks");
         assertEquals(1, p.refused());
@@ -50,8 +50,8 @@ class ChunkPoolTest {
     void chunksBeyondKeepFreeGoBackToTheBudget() {
         BufferBudget budget = new BufferBudget(1 << 20);
         ChunkPool p = new ChunkPool(CHUNK, budget, 1);
-        byte[] a = p.take();
-        byte[] b = p.take();
+        java.nio.ByteBuffer a = p.take();
+        java.nio.ByteBuffer b = p.take();
         p.give(a);
         p.give(b);
         assertEquals(1, p.free(), "one kept, the other left to the GC");

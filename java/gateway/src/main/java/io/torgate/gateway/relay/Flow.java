@@ -18,7 +18,9 @@ import java.nio.channels.SocketChannel;
  * <p>Memory on demand: the relay buffers are borrowed from the worker's {@link RelayBuffers} only while a service
  * of this flow runs or bytes wait in them ({@link #attachBuffers}, {@link #detachIdleBuffers}), and the
  * connection's own buffers from the worker's chunk pool while they hold data; an idle stream holds neither. Outside
- * a service {@link #up} and {@link #down} may be null.
+ * a service {@link #up} and {@link #down} may be null. A {@link #RELAYING} flow takes no {@code down}: it reads
+ * its socket straight into its connection's send buffer ({@link StreamPump}); {@code down} then holds only what a
+ * gateway SOCKS port's exchange left for the client.
  *
  * <p>Buffers: {@link #up} (client → SOCKS) is kept in write mode (bytes at {@code [0, position)} wait to be sent);
  * {@link #down} (SOCKS → client) is kept in read mode (bytes at {@code [position, limit)} wait for the
@@ -70,6 +72,10 @@ final class Flow implements WorkerContext.Ready {
     boolean downEof;
     /** SOCKS EOF carried to the client (FIN queued). */
     boolean downShut;
+    /** The last socket read filled all it asked for, or found no room: the socket may hold more. */
+    boolean moreToRead;
+    /** The send buffer had room for Tor's bytes but the budget granted no memory: retry later, do not listen. */
+    boolean memoryShort;
     long bytesUp;
     long bytesDown;
     /** Stable id for the control socket ({@link StreamInfo#id()}). */
@@ -96,7 +102,8 @@ final class Flow implements WorkerContext.Ready {
     }
 
     /**
-     * Borrows the relay buffers not held: {@code up} empty in write mode, {@code down} empty in read mode.
+     * Borrows the relay buffers not held: {@code up} empty in write mode, and except for a relaying flow (whose
+     * socket reads land in its connection's send buffer) {@code down} empty in read mode.
      *
      * @return false when the budget refused one (the flow must not be pumped now; what it holds stays)
      */
@@ -104,11 +111,11 @@ final class Flow implements WorkerContext.Ready {
         if (up == null && (up = pool.take()) == null) {
             return false;
         }
-        return attachDown(pool);
+        return phase == RELAYING || attachDown(pool);
     }
 
-    /** Borrows {@code down} only (empty, read mode), for a socket read; false when the budget refused it. */
-    boolean attachDown(RelayBuffers pool) {
+    /** Borrows {@code down} only (empty, read mode); false when the budget refused it. */
+    private boolean attachDown(RelayBuffers pool) {
         if (down == null) {
             if ((down = pool.take()) == null) {
                 return false;
@@ -161,6 +168,8 @@ final class Flow implements WorkerContext.Ready {
         serviceDue = false;
         downEof = false;
         downShut = false;
+        moreToRead = false;
+        memoryShort = false;
         bytesUp = 0;
         bytesDown = 0;
         isolationKey = null;

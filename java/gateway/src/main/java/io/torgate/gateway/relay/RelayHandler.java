@@ -351,8 +351,9 @@ public final class RelayHandler implements ShardHandler {
             advanceSocks(f, now);
             return;
         }
-        // A relaying flow's service is deferred to the end of the turn: borrow only what the socket read needs now.
-        if (!attachBuffers(f, now, f.phase == Flow.RELAYING)) {
+        // A relaying flow's service is deferred to the end of the turn, and its socket read needs no relay buffer
+        // (it lands in the connection's send buffer): borrow nothing now.
+        if (f.phase != Flow.RELAYING && !attachBuffers(f, now)) {
             return;
         }
         if (f.phase == Flow.SOCKS_UPSTREAM) {
@@ -409,14 +410,12 @@ public final class RelayHandler implements ShardHandler {
     }
 
     /**
-     * Borrows the flow's relay buffers for a service ({@code downOnly}: only {@code down}, for a socket read whose
-     * service comes later). When the budget refuses, the flow stops listening to its socket and is serviced again
-     * after {@link #MEMORY_RETRY_NANOS}.
+     * Borrows the flow's relay buffers for a service. When the budget refuses, the flow stops listening to its socket
+     * and is serviced again after {@link #MEMORY_RETRY_NANOS}.
      */
-    private boolean attachBuffers(Flow f, long now, boolean downOnly) {
+    private boolean attachBuffers(Flow f, long now) {
         f.memoryRetryAt = Long.MAX_VALUE;
-        if (f.phase <= Flow.CONNECTING
-            || (downOnly ? f.attachDown(relayBuffers) : f.attachBuffers(relayBuffers))) {
+        if (f.phase <= Flow.CONNECTING || f.attachBuffers(relayBuffers)) {
             return true;
         }
         f.memoryRetryAt = now + MEMORY_RETRY_NANOS;
@@ -430,7 +429,7 @@ public final class RelayHandler implements ShardHandler {
     /** Moves what can move, lets the connection emit, and retires the flow when both sides are done. */
     private void service(Flow f, long now) {
         f.serviceDue = false;
-        if (!attachBuffers(f, now, false)) {
+        if (!attachBuffers(f, now)) {
             return;
         }
         if (f.phase == Flow.SOCKS_REQUEST) {
@@ -450,7 +449,8 @@ public final class RelayHandler implements ShardHandler {
         if (f.phase == Flow.SOCKS_CLOSING) {
             socksServer.drainClosing(f);
         }
-        if (f.down != null && f.down.hasRemaining() && (f.conn.events() & TcpConnection.EV_WRITABLE) != 0) {
+        if (f.memoryShort
+            || f.down != null && f.down.hasRemaining() && (f.conn.events() & TcpConnection.EV_WRITABLE) != 0) {
             f.memoryRetryAt = now + MEMORY_RETRY_NANOS; // the send buffer had room but no memory for Tor's bytes
         }
         f.detachIdleBuffers(relayBuffers);
