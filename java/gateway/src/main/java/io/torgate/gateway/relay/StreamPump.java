@@ -187,14 +187,15 @@ final class StreamPump {
     }
 
     /**
-     * True when the relay does not read {@code f}'s socket for now (the client has not taken what Tor sent, or
-     * memory is short) although more may come: a reset waits unseen behind the socket's queued bytes then
-     * ({@link SocketResets}).
+     * True when {@code f}'s socket may hold bytes the relay has not read: it does not read the socket for now (the
+     * client has not taken what Tor sent, or memory is short), or its last read filled all the send-buffer room it
+     * had (a slow client: each read takes only what the client's ACKs freed). A reset then waits unseen behind
+     * the socket's queued bytes ({@link SocketResets}).
      */
     static boolean blocked(Flow f) {
         SelectionKey key = f.key;
         return f.phase == Flow.RELAYING && !f.downEof && f.channelFd >= 0 && key != null && key.isValid()
-            && (key.interestOps() & SelectionKey.OP_READ) == 0;
+            && (f.moreToRead || (key.interestOps() & SelectionKey.OP_READ) == 0);
     }
 
     /**
