@@ -157,6 +157,11 @@ rig_start_torgate() {
   if ! rig_wait 40 sh -c "ip -n $NS_GW -o link show tun0 up | grep -q tun0"; then
     echo "tun0 not up within 40 s; torgate log:"; tail -n 5 "$out/logs/torgate.log"; return 1
   fi
+  # torgate opens tun0 before it builds and starts its workers (1-4 s later on a loaded machine): a SYN sent in
+  # between waits for them, and the reachability check's 1 s ran out before the first exchange in some runs.
+  if ! rig_wait 40 grep -q "torgate running" "$out/logs/torgate.log"; then
+    echo "torgate not running within 40 s; torgate log:"; tail -n 5 "$out/logs/torgate.log"; return 1
+  fi
   ip -n $NS_GW route add default dev tun0 table 100 &&
     ip -n $NS_GW rule add iif vif1 lookup 100 priority 100 &&
     ip -n $NS_GW rule add iif vif1 unreachable priority 101 &&
