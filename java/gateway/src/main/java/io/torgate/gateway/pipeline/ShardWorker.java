@@ -308,7 +308,9 @@ public final class ShardWorker implements Runnable {
     private void block() {
         sleeping = true;
         try {
-            if (ringsPending() || !running) {
+            // A submit's wakeup() may have been spent by this turn's selectNow() (which clears it) after the turn
+            // found no task: the queue, not the wakeup, is what must be checked before sleeping.
+            if (ringsPending() || !tasks.isEmpty() || !running) {
                 return;
             }
             long deadline = handler.nextDeadline(now);
