@@ -186,9 +186,9 @@ public final class ConfigLoader {
         int syn = (int) s.integer("syns_in_flight", 1024, 1, 1 << 20);
         int streams = (int) s.integer("streams", 16384, 1, 1 << 22);
         long buffers = s.integer("buffer_bytes", 32L << 20, 1L << 20, 1L << 40);
-        // 1 MiB: the gateway's round trip includes two thread wake-ups (reader, worker), ~1 ms on a loaded
-        // 2-vCPU VM, so 128 KiB in flight capped one stream near 1 Gbit/s, and 1 MiB beat 512 KiB by a quarter
-        // (bench/results/offload.md, "download"). Buffers are borrowed only while bytes are held, so idle streams
+        // 1 MiB: measured with the reader thread (two wake-ups per round trip, ~1 ms on a loaded 2-vCPU VM), 128 KiB
+        // in flight capped one stream near 1 Gbit/s, and 1 MiB beat 512 KiB by a quarter (bench/results/offload.md,
+        // "download"); not re-measured since the worker reads the TUN itself. Buffers are borrowed only while bytes are held, so idle streams
         // cost nothing more.
         int tcp = (int) s.integer("tcp_buffer_bytes", 1 << 20, 4 << 10, 16 << 20);
         int relay = (int) s.integer("relay_buffer_bytes", 64 << 10, 4 << 10, 16 << 20);

@@ -581,7 +581,6 @@ public final class RelayHandler implements ShardHandler {
                 reset++;
             }
         }
-        resets.clear();
         resetCheckAt = watched > reset ? now + RESET_CHECK_NANOS : Long.MAX_VALUE;
         return reset;
     }
