@@ -133,7 +133,7 @@ rig_teardown_torgate-plain() { rig_stop_torgate; }
 # (default: none; RIG_TORGATE_TOML_EXTRA is for this build's paths, whose keys an older jar may refuse).
 rig_setup_torgate-base() {
   TORGATE_JAR=${RIG_TORGATE_BASE_JAR:?torgate-base needs RIG_TORGATE_BASE_JAR} \
-    RIG_TORGATE_TOML_EXTRA=${RIG_TORGATE_BASE_TOML_EXTRA:-} \
+    RIG_TORGATE_TOML_EXTRA=${RIG_TORGATE_BASE_TOML_EXTRA:-} RIG_TORGATE_SOCKS="" \
     RIG_TORGATE_JVM=${RIG_TORGATE_BASE_JVM:-$RIG_TORGATE_JVM} rig_start_torgate true "$out/torgate-base.toml"
 }
 rig_teardown_torgate-base() { rig_stop_torgate; }
@@ -191,6 +191,7 @@ client_ranges = ["10.137.0.0/16"]
 gateway_addresses = ["10.139.1.1", "10.139.1.2"]
 [socks]
 endpoint = "127.0.0.1:$SINK_PORT"
+${RIG_TORGATE_SOCKS:-}
 [limits]
 syns_in_flight_per_client = 256
 streams_per_client = 16384

@@ -28,7 +28,8 @@
 #   java/gateway/target/torgate.jar (--build runs `mvn -B -ntp -q install -DskipTests` first).
 #   Env: RIG_TORGATE_JVM (JVM options of torgate), RIG_TORGATE_TOML_EXTRA (lines appended to its config, after
 #   every section: start them with a section header, e.g. $'[pipeline]\ntun_reader = "worker"'; not for
-#   torgate-base, which takes RIG_TORGATE_BASE_TOML_EXTRA), RIG_TORGATE_LIMITS (lines added to [limits]).
+#   torgate-base, which takes RIG_TORGATE_BASE_TOML_EXTRA), RIG_TORGATE_LIMITS (lines added to [limits]),
+#   RIG_TORGATE_SOCKS (lines added to [socks], e.g. "preconnect = 2"; not for torgate-base).
 # Output: the table on stdout and in DIR/table.txt, DIR/results.tsv (every sample), DIR/latency.html (plot).
 # Exit status: 0 when every requested path produced every number; 1 otherwise (the table says why).
 set -euo pipefail
@@ -93,6 +94,7 @@ rig_topology
 { echo "# rig $(date -u +%FT%TZ) smoke=$smoke reps=$REPS paths=$paths footprint=$footprint"
   echo "# torgate JVM: $RIG_TORGATE_JVM${RIG_TORGATE_LIMITS:+; extra [limits]: $(tr '\n' ';' <<<"$RIG_TORGATE_LIMITS")}"
   [ -z "${RIG_TORGATE_TOML_EXTRA:-}" ] || echo "# torgate config extra: $(tr '\n' ';' <<<"$RIG_TORGATE_TOML_EXTRA")"
+  [ -z "${RIG_TORGATE_SOCKS:-}" ] || echo "# torgate [socks] extra: $(tr '\n' ';' <<<"$RIG_TORGATE_SOCKS")"
   [ -z "${RIG_TORGATE_BASE_JAR:-}" ] || echo "# torgate-base: $RIG_TORGATE_BASE_JAR${RIG_TORGATE_BASE_TOML_EXTRA:+; \
 config extra: $(tr '\n' ';' <<<"$RIG_TORGATE_BASE_TOML_EXTRA")}"
   echo "# uptime: $(uptime)"; } >"$out/meta.txt"

@@ -16,6 +16,9 @@ this way (one connection at a time: the next SOCKS connection after a SYN is tha
     request -> written to SOCKS          reader + worker wake-ups for a data segment
     request -> response                  the whole round trip through sink and server
     response -> FIN                      the server's close reaching the client
+
+With [socks] preconnect the SOCKS socket was connected before the SYN: such a connection has no "SOCKS connect()"
+time (its two stages are left out of the medians) and its SOCKS socket is the first one written after the SYN.
 """
 import re
 import statistics
@@ -49,10 +52,12 @@ def connection(rows, i):
     for t, dev, direction, src, dst, flags, length in rows[i + 1:]:
         if dev == 'tun0' and flags == 'S' and src != client:
             break  # the next connection began
-        if dev == 'lo' and flags == 'S' and dst.endswith('.1080') and 'socks_syn' not in c:
+        if dev == 'lo' and flags == 'S' and dst.endswith('.1080') and 'socks_port' not in c:
             c['socks_syn'], c['socks_port'] = t, src
         elif dev == 'lo' and src == c.get('socks_port') and length > 0:
             c.setdefault('request_socks' if 'request' in c else 'socks_out', t)
+        elif dev == 'lo' and dst.endswith('.1080') and length > 0 and 'socks_port' not in c:
+            c['socks_port'], c['socks_out'] = src, t  # a pre-connected socket: no connect() after the SYN
         elif dev == 'tun0' and direction == 'In' and dst == client:
             if flags == 'S.':
                 c['synack'] = t
@@ -63,7 +68,7 @@ def connection(rows, i):
                 break
         elif dev == 'tun0' and direction == 'Out' and src == client and length > 0:
             c.setdefault('request', t)
-    return c if all(a in c and b in c for a, b, _ in STAGES) else None
+    return c if all(a in c and b in c for a, b, _ in STAGES if 'socks_syn' not in (a, b)) else None
 
 
 def main(path):
@@ -73,8 +78,14 @@ def main(path):
     if not conns:
         sys.exit(f'{path}: no complete connection (a sequential crr capture in the gateway namespace is needed)')
     print(f'{path}: {len(conns)} connections; median (p90) in microseconds')
-    for a, b, label in STAGES:
-        d = sorted((c[b] - c[a]) * 1e6 for c in conns)
+    pooled = sum('socks_syn' not in c for c in conns)
+    if pooled:
+        print(f'  ({pooled} of them on a pre-connected SOCKS socket)')
+    for a, b, label in STAGES + [('syn', 'socks_out', 'SYN -> first SOCKS bytes')]:
+        d = sorted((c[b] - c[a]) * 1e6 for c in conns if a in c and b in c)
+        if not d:
+            print(f'  {label:40s}       -')
+            continue
         print(f'  {label:40s} {statistics.median(d):7.0f} ({d[int(0.9 * (len(d) - 1))]:.0f})')
 
 

@@ -175,7 +175,8 @@ public final class Gateway implements AutoCloseable {
         IsolationKeys keys = new IsolationKeys(new ClientEpochs());
         DnsStats[] dnsStats = {null};
         RelaySettings relay = new RelaySettings(socks, config.socks().connectTimeoutMillis() * 1_000_000L, t.mtu(),
-            l.tcpBufferBytes(), l.relayBufferBytes(), torReady, config.socks().icmpRefusals());
+            l.tcpBufferBytes(), l.relayBufferBytes(), torReady, config.socks().icmpRefusals(),
+            config.socks().preconnect());
         HostnameResolver hostnames = names;
         DnsQueries queries = DnsQueries.NONE;
         if (config.dns().enabled()) {

@@ -84,6 +84,8 @@ public final class Socks5Client {
     private byte[] rawUser;
     private byte[] rawPassword;
     private int filled;
+    /** Bytes read from the server in this exchange. */
+    private int received;
     private IOException lastError;
 
     /**
@@ -145,6 +147,7 @@ public final class Socks5Client {
         rawPassword = null;
         failure = Failure.NONE;
         lastError = null;
+        received = 0;
         reply.clear();
         status = Status.IN_PROGRESS;
         step = Step.CONNECTING;
@@ -359,6 +362,7 @@ public final class Socks5Client {
                 return FILL_MORE;
             }
             filled += n;
+            received += n;
         }
         in.position(0);
         return FILL_DONE;
@@ -388,6 +392,16 @@ public final class Socks5Client {
     /** The parsed reply (valid when {@link #failure()} is NONE or REPLY); reused by the next exchange. */
     public Socks5Reply reply() {
         return reply;
+    }
+
+    /**
+     * True when the exchange failed before the server sent a single byte ({@link Failure#CLOSED} or
+     * {@link Failure#IO_ERROR}): the server closed or reset the connection without answering anything, e.g. a
+     * pre-connected socket that tor closed while it waited, which a caller may retry once on a fresh connection.
+     */
+    public boolean failedUnanswered() {
+        return status == Status.FAILED && received == 0
+            && (failure == Failure.CLOSED || failure == Failure.IO_ERROR);
     }
 
     /** The I/O error behind {@link Failure#IO_ERROR}, or null. */

@@ -176,8 +176,9 @@ public final class ConfigLoader {
         }
         int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);
         boolean icmp = s.bool("icmp_refusals", true);
+        int preconnect = (int) s.integer("preconnect", 0, 0, 64);
         s.rejectUnknownKeys();
-        return new GatewayConfig.Socks(endpoint, timeout, icmp);
+        return new GatewayConfig.Socks(endpoint, timeout, icmp, preconnect);
     }
 
     private static GatewayConfig.Limits limits(TomlSection s) {

@@ -209,10 +209,15 @@ public record GatewayConfig(Tun tun, Network network, Pipeline pipeline, Socks s
      * @param endpoint Tor's SocksPort: a literal IP and port, or a Unix socket
      * @param connectTimeoutMillis SYN held at most this long waiting for the SOCKS reply, then RST
      * @param icmpRefusals a refused CONNECT gets the ICMP unreachable its reply code maps to (else always RST)
+     * @param preconnect sockets each worker keeps connected to the endpoint ahead of demand (0 = off)
      */
-    public record Socks(SocketAddress endpoint, int connectTimeoutMillis, boolean icmpRefusals) {
+    public record Socks(SocketAddress endpoint, int connectTimeoutMillis, boolean icmpRefusals, int preconnect) {
         public Socks(SocketAddress endpoint, int connectTimeoutMillis) {
             this(endpoint, connectTimeoutMillis, true);
+        }
+
+        public Socks(SocketAddress endpoint, int connectTimeoutMillis, boolean icmpRefusals) {
+            this(endpoint, connectTimeoutMillis, icmpRefusals, 0);
         }
     }
 

@@ -8,6 +8,7 @@ import io.torgate.gateway.ops.GatewayState;
 import io.torgate.gateway.ops.TorLink;
 import io.torgate.gateway.relay.ClientStats;
 import io.torgate.gateway.relay.ShardSnapshot;
+import io.torgate.gateway.relay.SocksPoolStats;
 import io.torgate.gateway.relay.StreamInfo;
 import java.io.IOException;
 import java.util.List;
@@ -67,9 +68,30 @@ public final class GatewayMetrics {
         p.family("torgate_socks_connect_seconds", "histogram",
             "Time from opening a SOCKS connection to tor's CONNECT reply (success or failure).");
         p.histogram("torgate_socks_connect_seconds", socks);
+        socksPool(p, shards);
         dns(p);
         tor(p);
         return p.toString();
+    }
+
+    private static void socksPool(PrometheusText p, List<ShardSnapshot> shards) {
+        SocksPoolStats t = SocksPoolStats.NONE;
+        for (ShardSnapshot s : shards) {
+            t = t.plus(s.socksPool());
+        }
+        p.family("torgate_socks_preconnected", "gauge",
+                "Sockets connected to the SOCKS endpoint ahead of demand ([socks] preconnect), now.")
+            .sample("torgate_socks_preconnected", t.pooled());
+        p.family("torgate_socks_preconnect_total", "counter",
+            "Held SYNs by how their SOCKS socket came: hit (pre-connected), miss (fresh connect); pre-connected"
+            + " sockets closed as dead when taken, expired unused, retried (dead on first use, request sent again on a"
+            + " fresh socket), opened.");
+        p.sample("torgate_socks_preconnect_total", t.hits(), "result", "hit");
+        p.sample("torgate_socks_preconnect_total", t.misses(), "result", "miss");
+        p.sample("torgate_socks_preconnect_total", t.dead(), "result", "dead");
+        p.sample("torgate_socks_preconnect_total", t.expired(), "result", "expired");
+        p.sample("torgate_socks_preconnect_total", t.retried(), "result", "retried");
+        p.sample("torgate_socks_preconnect_total", t.opened(), "result", "opened");
     }
 
     private static void streams(PrometheusText p, List<ShardSnapshot> shards) {

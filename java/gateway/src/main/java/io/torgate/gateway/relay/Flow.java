@@ -84,6 +84,10 @@ final class Flow implements WorkerContext.Ready {
     long openedAt;
     /** Worker clock when the SOCKS CONNECT started (for the connect latency histogram). */
     long socksStartedAt;
+    /** The SOCKS channel came pre-connected from the pool and has not been retried yet. */
+    boolean socksPooled;
+    /** A SOCKS CONNECT is in progress (counted in the handler's pending exchanges). */
+    boolean socksPending;
     /** The isolation key and profile name of a relayed stream, else null. */
     IsolationKey isolationKey;
     String profile;
@@ -164,6 +168,8 @@ final class Flow implements WorkerContext.Ready {
         channelFd = -1;
         phase = CONNECTING;
         socksDeadline = Long.MAX_VALUE;
+        socksPooled = false;
+        socksPending = false;
         upShut = false;
         serviceDue = false;
         downEof = false;

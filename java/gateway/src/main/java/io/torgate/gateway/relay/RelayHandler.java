@@ -126,6 +126,10 @@ public final class RelayHandler implements ShardHandler {
     private long resetCheckAt = Long.MAX_VALUE;
     private int shard;
     private long nextSerial;
+    /** Sockets pre-connected to the SOCKS endpoint ({@code [socks] preconnect}; capacity 0 = off). */
+    private final SocksSocketPool socksPool;
+    /** Flows of this shard whose SOCKS CONNECT is in progress: the pool refills only when none is. */
+    private int socksPending;
 
     public RelayHandler(RelaySettings settings, EgressGuard egress, FlowLimits limits, BufferBudget budget,
                         IsolationKeys keys, HostnameResolver names, int maxFlows) {
@@ -167,6 +171,8 @@ public final class RelayHandler implements ShardHandler {
         this.relayBuffers = new RelayBuffers(settings.relayBufferBytes(), budget,
             (int) Math.min(KEEP_FREE_MAX, budget.max() / settings.relayBufferBytes()));
         this.pool = new FlowPool(() -> new Flow(this, new TcpConnection(tcpConfig, isn, tcpCounters, chunks)));
+        this.socksPool = new SocksSocketPool(settings.preconnect(), () -> egress.open(settings.socksEndpoint()),
+            settings.torReady());
     }
 
     @Override
@@ -319,14 +325,7 @@ public final class RelayHandler implements ShardHandler {
             refuse(f, DropReason.UNMAPPED_VIRTUAL, now);
             return;
         }
-        SocketChannel ch;
-        try {
-            ch = egress.open(settings.socksEndpoint());
-            f.channel = ch;
-            f.channelFd = SocketResets.fd(ch);
-            f.key = ch.register(selector, 0, f);
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "{0}: SOCKS endpoint unreachable: {1}", f, e.getMessage());
+        if (!openSocks(f, socksPool.take(now))) {
             refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
             return;
         }
@@ -336,13 +335,66 @@ public final class RelayHandler implements ShardHandler {
         f.profile = profile.name();
         f.socksStartedAt = now;
         clients.of(f.client).lastProfile = profile.name();
-        if (host != null) {
-            f.socks.startConnect(ch, host, f.destinationPort, key);
-        } else {
-            f.socks.startConnect(ch, f.destination, f.destinationPort, key);
-        }
         f.socksDeadline = now + settings.connectTimeoutNanos();
+        f.socksPending = true;
+        socksPending++;
+        sendConnect(f, host);
         advanceSocks(f, now);
+    }
+
+    /**
+     * Gives {@code f} its SOCKS channel: {@code pooled} (pre-connected, may be null) or a fresh connection to the
+     * endpoint, registered with the selector. False when the endpoint is unreachable.
+     */
+    private boolean openSocks(Flow f, SocketChannel pooled) {
+        SocketChannel ch = pooled;
+        try {
+            if (ch == null) {
+                ch = egress.open(settings.socksEndpoint());
+            }
+            f.channel = ch;
+            f.socksPooled = pooled != null;
+            f.channelFd = SocketResets.fd(ch);
+            f.key = ch.register(selector, 0, f);
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: SOCKS endpoint unreachable: {1}", f, e.getMessage());
+            socksPool.endpointFailed();
+            return false;
+        }
+    }
+
+    private void sendConnect(Flow f, CharSequence host) {
+        if (host != null) {
+            f.socks.startConnect(f.channel, host, f.destinationPort, f.isolationKey);
+        } else {
+            f.socks.startConnect(f.channel, f.destination, f.destinationPort, f.isolationKey);
+        }
+    }
+
+    /**
+     * A pre-connected socket that tor closed or reset before answering anything (it passed the pool's check, then
+     * died): the same request once more on a fresh connection to the same endpoint. Returns false when that cannot
+     * be opened.
+     */
+    private boolean retryFresh(Flow f) {
+        LOG.log(Level.DEBUG, "{0}: pre-connected SOCKS socket dead on first use ({1}): retrying on a fresh one", f,
+            f.socks.failure());
+        socksPool.retried();
+        pump.close(f, true);
+        if (!openSocks(f, null)) {
+            return false;
+        }
+        sendConnect(f, names.hostnameFor(f.destination));
+        return true;
+    }
+
+    /** The flow's SOCKS exchange is over (answered, failed or the flow retired while waiting). */
+    private void socksDone(Flow f) {
+        if (f.socksPending) {
+            f.socksPending = false;
+            socksPending--;
+        }
     }
 
     /** Selector callback for a flow's SOCKS channel. */
@@ -374,11 +426,23 @@ public final class RelayHandler implements ShardHandler {
 
     private void advanceSocks(Flow f, long now) {
         int ops = f.socks.advance();
+        if (ops == 0 && f.socksPooled && f.socks.failedUnanswered()) {
+            f.socksPooled = false;
+            if (!retryFresh(f)) {
+                socksDone(f);
+                limits.synDone(f.client);
+                f.phase = -1;
+                refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
+                return;
+            }
+            ops = f.socks.advance();
+        }
         if (ops != 0) {
             f.key.interestOps(ops);
             schedule(f);
             return;
         }
+        socksDone(f);
         limits.synDone(f.client);
         f.socksDeadline = Long.MAX_VALUE;
         socksConnect.recordValue(Math.min(60_000_000L, Math.max(0, (now - f.socksStartedAt) / 1000)));
@@ -389,6 +453,7 @@ public final class RelayHandler implements ShardHandler {
             }
             f.phase = -1;
             if (f.socks.failure() != Socks5Client.Failure.REPLY) {
+                socksPool.endpointFailed();
                 refuse(f, DropReason.SOCKS_UNAVAILABLE, now);
             } else if (settings.icmpRefusals() && refusals.icmp(f, f.socks.clientAction())) {
                 retire(f); // the held SYN is dropped without a RST: the ICMP error is the answer
@@ -397,6 +462,7 @@ public final class RelayHandler implements ShardHandler {
             }
             return;
         }
+        socksPool.endpointWorked();
         f.phase = Flow.RELAYING;
         f.conn.accept(now);
         service(f, now);
@@ -556,7 +622,22 @@ public final class RelayHandler implements ShardHandler {
             work += checkResets(now);
         }
         // Cheap when no tick has passed since the last call (no slot to visit).
-        return work + wheel.expire(now, onTimer);
+        work += wheel.expire(now, onTimer);
+        return work + preconnect(now);
+    }
+
+    /**
+     * Keeps the pre-connected SOCKS sockets: closes the old, and opens new ones while no SOCKS exchange of this shard
+     * waits (the loopback accept would wake tor while it answers one) or none is left. The turn's packets are
+     * flushed first, so a SYN-ACK never waits for these connects.
+     */
+    private int preconnect(long now) {
+        int work = socksPool.expire(now);
+        if (socksPool.refillDue(now) && (socksPending == 0 || socksPool.size() == 0)) {
+            tx.flush();
+            work += socksPool.refill(now);
+        }
+        return work;
     }
 
     /**
@@ -597,7 +678,8 @@ public final class RelayHandler implements ShardHandler {
      */
     @Override
     public long nextDeadline(long now) {
-        return dnsWake || !serviceDue.isEmpty() ? now : Math.min(wheel.nextDeadline(), resetCheckAt);
+        return dnsWake || !serviceDue.isEmpty() ? now
+            : Math.min(Math.min(wheel.nextDeadline(), resetCheckAt), socksPool.nextExpiry());
     }
 
     /** Refuses a held SYN: RST now, everything released. */
@@ -627,6 +709,7 @@ public final class RelayHandler implements ShardHandler {
             dnsFlows.remove(f);
         }
         wheel.cancel(f.timer);
+        socksDone(f);
         if (f.phase == Flow.CONNECTING) {
             limits.synDone(f.client);
         }
@@ -656,7 +739,7 @@ public final class RelayHandler implements ShardHandler {
                 c.addLive(f.bytesUp, f.bytesDown);
             }
         });
-        return new ShardSnapshot(shard, streams, perClient, socksConnect.copy());
+        return new ShardSnapshot(shard, streams, perClient, socksConnect.copy(), socksPool.stats());
     }
 
     /**
@@ -751,5 +834,6 @@ public final class RelayHandler implements ShardHandler {
             f.conn.poll(now, sink);
             retire(f);
         }
+        socksPool.clear();
     }
 }

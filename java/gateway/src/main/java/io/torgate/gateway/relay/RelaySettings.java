@@ -16,9 +16,17 @@ import java.util.function.BooleanSupplier;
  *                 it must be cheap and thread-safe (e.g. {@code ManagedTor::isReady}).
  * @param icmpRefusals answer a refused CONNECT with the ICMP unreachable its reply code maps to
  *                     ({@code SocksReply.tcpAction()}) instead of always a RST
+ * @param preconnect sockets each worker keeps connected to {@code socksEndpoint} ahead of demand, 0 = off
+ *                   ({@link SocksSocketPool})
  */
 public record RelaySettings(SocketAddress socksEndpoint, long connectTimeoutNanos, int mtu, int tcpBufferBytes,
-                            int relayBufferBytes, BooleanSupplier torReady, boolean icmpRefusals) {
+                            int relayBufferBytes, BooleanSupplier torReady, boolean icmpRefusals, int preconnect) {
+    /** Without pre-connected SOCKS sockets. */
+    public RelaySettings(SocketAddress socksEndpoint, long connectTimeoutNanos, int mtu, int tcpBufferBytes,
+                         int relayBufferBytes, BooleanSupplier torReady, boolean icmpRefusals) {
+        this(socksEndpoint, connectTimeoutNanos, mtu, tcpBufferBytes, relayBufferBytes, torReady, icmpRefusals, 0);
+    }
+
     /** With a tor that is taken to be always ready (external tor: a dead one shows up as a SOCKS failure). */
     public RelaySettings(SocketAddress socksEndpoint, long connectTimeoutNanos, int mtu, int tcpBufferBytes,
                          int relayBufferBytes) {

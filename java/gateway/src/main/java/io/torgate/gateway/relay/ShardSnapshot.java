@@ -8,9 +8,15 @@ import org.HdrHistogram.Histogram;
  * its SOCKS connect latency histogram (microseconds, from the SOCKS connection attempt to tor's reply). Built on
  * the shard's own thread by {@link RelayHandler#snapshot(long)}; immutable afterwards, so any thread may read it.
  */
-public record ShardSnapshot(int shard, List<StreamInfo> streams, List<ClientStats> clients, Histogram socksConnect) {
+public record ShardSnapshot(int shard, List<StreamInfo> streams, List<ClientStats> clients, Histogram socksConnect,
+                            SocksPoolStats socksPool) {
     public ShardSnapshot {
         streams = List.copyOf(streams);
         clients = List.copyOf(clients);
+    }
+
+    /** Without pre-connected SOCKS sockets. */
+    public ShardSnapshot(int shard, List<StreamInfo> streams, List<ClientStats> clients, Histogram socksConnect) {
+        this(shard, streams, clients, socksConnect, SocksPoolStats.NONE);
     }
 }

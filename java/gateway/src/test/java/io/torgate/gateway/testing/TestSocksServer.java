@@ -37,6 +37,9 @@ public final class TestSocksServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger dropUnanswered = new AtomicInteger();
     private volatile boolean stall;
     private volatile java.util.concurrent.CountDownLatch uploadHold;
 
@@ -90,10 +93,30 @@ public final class TestSocksServer implements AutoCloseable {
         return active.get();
     }
 
+    /**
+     * The next {@code n} connections to send their first byte are closed without an answer: tor closing an idle SOCKS
+     * connection just as a client starts using it.
+     */
+    public void dropUnanswered(int n) {
+        dropUnanswered.set(n);
+    }
+
+    /** Client connections accepted so far. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** Client connections open now: idle, negotiating or relaying (the server saw no EOF on them yet). */
+    public int open() {
+        return open.get();
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                accepted.incrementAndGet();
+                open.incrementAndGet();
                 live.add(s);
                 Thread.ofPlatform().daemon().name("socks-conn").start(() -> serve(s));
             } catch (IOException e) {
@@ -104,7 +127,13 @@ public final class TestSocksServer implements AutoCloseable {
 
     private void serve(Socket client) {
         try (client) {
-            DataInputStream in = new DataInputStream(client.getInputStream());
+            java.io.PushbackInputStream first = new java.io.PushbackInputStream(client.getInputStream(), 1);
+            int b = first.read();
+            if (b < 0 || dropUnanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return;
+            }
+            first.unread(b);
+            DataInputStream in = new DataInputStream(first);
             OutputStream out = client.getOutputStream();
             String[] auth = negotiate(in, out);
             if (auth == null) {
@@ -144,6 +173,7 @@ public final class TestSocksServer implements AutoCloseable {
             // The client went away or the server is closing: nothing to report in a test server.
         } finally {
             live.remove(client);
+            open.decrementAndGet();
         }
     }
 
