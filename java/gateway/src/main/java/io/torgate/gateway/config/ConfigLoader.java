@@ -176,7 +176,8 @@ public final class ConfigLoader {
         }
         int timeout = (int) s.integer("connect_timeout_ms", 15_000, 100, 600_000);
         boolean icmp = s.bool("icmp_refusals", true);
-        int preconnect = (int) s.integer("preconnect", 0, 0, 64);
+        // 2 per worker: sequential connections take one each; measured in bench/results/rig.md (session 5).
+        int preconnect = (int) s.integer("preconnect", 2, 0, 64);
         s.rejectUnknownKeys();
         return new GatewayConfig.Socks(endpoint, timeout, icmp, preconnect);
     }

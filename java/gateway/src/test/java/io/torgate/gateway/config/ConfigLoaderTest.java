@@ -39,6 +39,7 @@ class ConfigLoaderTest {
         assertEquals(IdleKind.BLOCK, c.pipeline().idle());
         assertEquals(TunReaderKind.DEFAULT, c.pipeline().tunReader());
         assertEquals(new InetSocketAddress("127.0.0.1", 9050), c.socks().endpoint());
+        assertEquals(2, c.socks().preconnect());
         assertEquals(64, c.limits().synsInFlightPerClient());
         assertTrue(!c.drops().rejects(DropReason.UDP_PORT));
         assertEquals(new GatewayConfig.SocksPorts(false, 9050, 9049), c.socksPorts());
@@ -122,6 +123,15 @@ class ConfigLoaderTest {
         assertEquals(TunReaderKind.WORKER, c.pipeline().tunReader());
         assertEquals(TunReaderKind.THREAD, ConfigLoader.parse("t.toml",
             MINIMAL + "[pipeline]\ntun_reader = \"thread\"\n").pipeline().tunReader());
+    }
+
+    @Test
+    void preconnectDefaultsToTwoPerWorkerAndZeroTurnsItOff() throws Exception {
+        assertEquals(2, ConfigLoader.parse("t.toml", MINIMAL).socks().preconnect());
+        assertEquals(0, ConfigLoader.parse("t.toml", MINIMAL + "preconnect = 0\n").socks().preconnect());
+        assertEquals(8, ConfigLoader.parse("t.toml", MINIMAL + "preconnect = 8\n").socks().preconnect());
+        assertError(MINIMAL + "preconnect = 65\n", "preconnect");
+        assertError(MINIMAL + "preconnect = -1\n", "preconnect");
     }
 
     @Test
