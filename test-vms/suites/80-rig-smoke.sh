@@ -4,7 +4,8 @@
 # every number (the rig exits non-zero and prints "PATH: FAILED: reason" otherwise), the HTML plot must exist,
 # and nothing of the rig may be left behind. Anti-test: with torgate's jar missing the same rig must fail and
 # say why, so a path that cannot measure is never passed off as measured. Then a smoke-size JMH run (one fork,
-# no warm-up, one 1 s iteration) over a fast subset must complete with a score for every benchmark.
+# no warm-up, one 1 s iteration) over a fast subset must complete with a score for every benchmark. The download
+# profiler (bench/rig/profile.sh) must measure one stream, too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/.." && pwd)
@@ -93,6 +94,23 @@ failed_path_reported() {
 }
 check "rig fails and says why when the torgate path cannot start (kernel still measured)" failed_path_reported
 check "no rig namespace or process left after the failed run" nothing_left
+
+# The download profiler (bench/rig/profile.sh, no perf): one torgate stream down; with offload on (the default)
+# torgate must be writing super-segments, i.e. more bytes per packet written to tun0 than the MTU.
+profile_measures() {
+  timeout --kill-after=10 120 bash bench/rig/profile.sh --dir down --out "$work/prof" >"$work/prof.txt" \
+    2>"$work/prof.err" || { tail -n 5 "$work/prof.err"; return 1; }
+  sed 's/^/    /' "$work/prof.txt"
+  /usr/bin/python3 - "$work/prof.txt" <<'PY'
+import sys
+kv = dict(f.split("=", 1) for f in open(sys.argv[1]).read().split() if "=" in f)
+gbps, size = float(kv.get("gbps", 0)), float(kv.get("bytes_per_data_pkt", 0))
+ok = gbps > 0 and float(kv.get("data_pkts_per_s", 0)) > 0 and size > 1500
+sys.exit(0 if ok else 1)
+PY
+}
+check "profile.sh measures a torgate download, written as super-segments (> 1500 B per packet)" profile_measures
+check "no rig namespace or process left after the profile" nothing_left
 
 # Smoke-size JMH: one fork, no warm-up, one 1 s iteration, fail on error.
 jmh_subset='io.torgate.bench.wire.ChecksumBenchmark|io.torgate.bench.tor.Socks5CodecBenchmark.parseReply'
