@@ -48,6 +48,17 @@ rig_cleanup() {
   touch "$PIDS"
 }
 
+# rig_begin: takes the rig's lock (one run at a time on the machine), arranges the cleanup for any exit, clears
+# what an earlier run left and builds the namespaces.
+rig_begin() {
+  exec 9>/run/tgb-rig.lock
+  flock -w 30 9 || rig_die "another rig run holds /run/tgb-rig.lock"
+  trap rig_cleanup EXIT
+  trap 'exit 143' TERM INT
+  rig_cleanup
+  rig_topology
+}
+
 rig_topology() {
   local ns
   for ns in $NS_C $NS_GW $NS_S; do

@@ -44,12 +44,7 @@ REPS=1 footprint=0
 [ "$perf" = 1 ] && RIG_TORGATE_JVM="$RIG_TORGATE_JVM -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit \
 -XX:+PreserveFramePointer"
 
-exec 9>/run/tgb-rig.lock
-flock -w 30 9 || rig_die "another rig run holds /run/tgb-rig.lock"
-trap rig_cleanup EXIT
-trap 'exit 143' TERM INT
-rig_cleanup
-rig_topology
+rig_begin
 rig_start_servers
 rig_setup_torgate >"$out/logs/setup.log" 2>&1 || rig_die "torgate did not start: $(tail -n 3 "$out/logs/setup.log")"
 if [ -n "$rps" ]; then

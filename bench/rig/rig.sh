@@ -84,12 +84,7 @@ fi
 RIG_JAVA=${RIG_JAVA:-$JAVA_HOME/bin/java}
 CLK_TCK=$(getconf CLK_TCK)
 
-exec 9>/run/tgb-rig.lock
-flock -w 30 9 || rig_die "another rig run holds /run/tgb-rig.lock"
-trap rig_cleanup EXIT
-trap 'exit 143' TERM INT
-rig_cleanup
-rig_topology
+rig_begin
 
 { echo "# rig $(date -u +%FT%TZ) smoke=$smoke reps=$REPS paths=$paths footprint=$footprint"
   echo "# torgate JVM: $RIG_TORGATE_JVM${RIG_TORGATE_LIMITS:+; extra [limits]: $(tr '\n' ';' <<<"$RIG_TORGATE_LIMITS")}"

@@ -196,4 +196,9 @@ final class Flow implements WorkerContext.Ready {
     public String toString() {
         return Addresses.flow(client, clientPort, destination, destinationPort);
     }
+
+    /** Bytes wait in {@link #down} for the connection (what a gateway SOCKS port's exchange left; see above). */
+    boolean downQueued() {
+        return down != null && down.hasRemaining();
+    }
 }

@@ -516,7 +516,7 @@ public final class RelayHandler implements ShardHandler {
             socksServer.drainClosing(f);
         }
         if (f.memoryShort
-            || f.down != null && f.down.hasRemaining() && (f.conn.events() & TcpConnection.EV_WRITABLE) != 0) {
+            || f.downQueued() && (f.conn.events() & TcpConnection.EV_WRITABLE) != 0) {
             f.memoryRetryAt = now + MEMORY_RETRY_NANOS; // the send buffer had room but no memory for Tor's bytes
         }
         f.detachIdleBuffers(relayBuffers);
@@ -555,7 +555,7 @@ public final class RelayHandler implements ShardHandler {
             return;
         }
         if (f.channel != null && f.phase == Flow.RELAYING && f.upShut && f.downShut
-            && (f.down == null || f.down.remaining() == 0)) {
+            && !f.downQueued()) {
             pump.close(f, false);
         }
         schedule(f);

@@ -49,7 +49,7 @@ final class StreamPump {
         if (key == null || !key.isValid()) {
             return f.channel == null;
         }
-        if (key.isReadable() && (f.down == null || !f.down.hasRemaining()) && !f.downEof) {
+        if (key.isReadable() && !f.downQueued() && !f.downEof) {
             return read(f);
         }
         return true;
@@ -92,13 +92,13 @@ final class StreamPump {
             return false;
         }
         // Bytes of a gateway SOCKS port's exchange may still wait in down; Tor's data comes after them.
-        if (f.down != null && f.down.hasRemaining() && conn.write(f.down) < 0) {
+        if (f.downQueued() && conn.write(f.down) < 0) {
             f.down.clear().flip(); // the client can no longer receive: drop what Tor sent
         }
         if (!refill(f)) {
             return false;
         }
-        boolean downQueued = f.down != null && f.down.hasRemaining();
+        boolean downQueued = f.downQueued();
         if (f.downEof && !downQueued && !f.downShut) {
             conn.shutdownOutput();
             f.downShut = true;
@@ -121,7 +121,7 @@ final class StreamPump {
      */
     private boolean refill(Flow f) {
         for (int i = 0; i < EXTRA_READS && f.moreToRead && !f.downEof && f.key.isValid()
-            && (f.down == null || !f.down.hasRemaining()) && f.conn.sendFree() > 0; i++) {
+            && !f.downQueued() && f.conn.sendFree() > 0; i++) {
             if (!read(f)) {
                 return false;
             }
